@@ -1,0 +1,178 @@
+"""One suite over every registered architecture, each in a tiny configuration."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo import pretrained
+from zoo.registry import architectures
+
+# A tiny configuration per architecture; a new architecture must add one.
+TINY = {
+    "vae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4], "hidden": 8},
+}
+
+ARCHS = sorted(architectures())
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+def tiny(arch):
+    return zoo.create(arch, **TINY[arch])
+
+
+def images(model, n=4, seed=0):
+    return np.random.default_rng(seed).uniform(0, 1, (n, *model.image_shape)).astype("float32")
+
+
+def batches(model, n=8, batch=4):
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices(images(model, n)).batch(batch)
+
+
+def test_every_architecture_has_a_tiny_config():
+    assert set(ARCHS) == set(TINY), "add a tiny config for each registered architecture"
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_build_and_call(arch):
+    model = tiny(arch)
+    assert model.built
+    out = np.asarray(model(images(model)))
+    assert out.shape == (4, *model.image_shape)
+    assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_config_round_trip(arch):
+    model = tiny(arch)
+    config = model.get_config()
+    json.dumps(config)  # plain data only
+    again = type(model).from_config(config)
+    assert again.get_config() == config
+    assert [w.shape for w in again.weights] == [w.shape for w in model.weights]
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("arch", ARCHS)
+def test_one_finite_fit_step(arch, precision):
+    keras.mixed_precision.set_global_policy(precision)
+    model = tiny(arch)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    before = [w.copy() for w in model.get_weights()]
+    history = model.fit(batches(model), epochs=1, verbose=0)
+    for name, values in history.history.items():
+        assert np.isfinite(values[-1]), f"{name} is not finite under {precision}"
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights())), "no weight changed"
+    if precision == "mixed_float16":
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    else:
+        assert not isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_preset_folder_save_load_equality(arch, tmp_path):
+    model = tiny(arch)
+    model.compile(optimizer="adam")
+    model.fit(batches(model), epochs=1, verbose=0)
+    pretrained.save(model, tmp_path / "p", {"preset": "p"})
+    loaded = zoo.load(tmp_path / "p")
+    x = images(model)
+    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_keras_file_restores_optimizer_state(arch, tmp_path):
+    model = tiny(arch)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(batches(model), epochs=2, verbose=0)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 4
+    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # Training continues identically from the restored state.
+    keras.utils.set_random_seed(3)
+    model.fit(batches(model), epochs=1, verbose=0)
+    keras.utils.set_random_seed(3)
+    loaded.fit(batches(model), epochs=1, verbose=0)
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_saved_model_and_onnx_parity(arch, tmp_path):
+    model = tiny(arch)
+    report = zoo.export(model, tmp_path, verbose=False)
+    assert set(report["saved_model"]) == set(model.inference_functions())
+    assert report["onnx"], "nothing was exported to ONNX"
+    for fmt, errors in report.items():
+        for name, err in errors.items():
+            assert err <= 1e-4, (fmt, name, err)
+    stored = json.loads((tmp_path / "parity.json").read_text())
+    assert stored["max_abs_error"] == report
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_bfloat16_model_exports_float32(arch, tmp_path):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = tiny(arch)
+    report = zoo.export(model, tmp_path, formats=("onnx",), verbose=False)
+    import onnx
+
+    for name in report["onnx"]:
+        graph = onnx.load(tmp_path / f"{name}.onnx").graph
+        types = {init.data_type for init in graph.initializer}
+        assert onnx.TensorProto.BFLOAT16 not in types
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_sample_is_seeded_and_in_range(arch):
+    model = tiny(arch)
+    a, b = model.sample(5, seed=1), model.sample(5, seed=1)
+    assert a.shape == (5, *model.image_shape) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, model.sample(5, seed=2))
+    assert a.min() >= 0 and a.max() <= 1
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda s: np.zeros((2, s[0], s[1], s[2] + 1), np.float32), "shape"),
+        (lambda s: np.zeros(s, np.float32), "batch axis"),
+        (lambda s: np.full((2, *s), 2.0, np.float32), r"\[0, 1\]"),
+        (lambda s: np.full((2, *s), np.nan, np.float32), "NaN"),
+        (lambda s: np.zeros((0, *s), np.float32), "empty"),
+        (lambda s: np.array([["a"]]), "dtype"),
+    ],
+)
+def test_bad_images_name_what_was_expected(arch, bad, match):
+    model = tiny(arch)
+    for method in ("encode", "reconstruct", "score"):
+        if hasattr(model, method):
+            with pytest.raises(ValueError, match=match):
+                getattr(model, method)(bad(model.image_shape))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, "3"])
+def test_bad_sample_counts(arch, n):
+    with pytest.raises(ValueError, match="positive integer"):
+        tiny(arch).sample(n, seed=0)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_unconditional_model_refuses_labels(arch):
+    model = tiny(arch)
+    if model.conditional:
+        pytest.skip("conditional")
+    with pytest.raises(ValueError, match="unconditional"):
+        model.sample(2, seed=0, labels=[1, 2])

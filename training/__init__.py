@@ -1,0 +1,5 @@
+"""Recipes: one per preset. `python -m training <preset>` reproduces `exports/<preset>/`."""
+
+RECIPES = {
+    "vae_mnist": "training.vae_mnist",
+}

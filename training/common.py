@@ -1,0 +1,111 @@
+"""What every recipe does: seed, pick the precision, fit, package the preset folder."""
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def start(preset, epochs=None):
+    """Returns (entry, recipe) for a preset with the seed and precision applied."""
+    import keras
+
+    from zoo.precision import set_policy
+    from zoo.registry import get_preset
+
+    entry = get_preset(preset)
+    recipe = dict(entry["recipe"])
+    if epochs is not None:
+        recipe["epochs"] = int(epochs)
+    keras.utils.set_random_seed(recipe["seed"])
+    recipe["precision"] = set_policy(recipe.get("precision", "auto"))
+    return entry, recipe
+
+
+def fit(model, train, recipe, validation=None, callbacks=()):
+    """Fits with a NaN guard; returns (history, wall seconds, steps)."""
+    from zoo.callbacks import NaNGuard
+
+    guard = NaNGuard()
+    began = time.time()
+    history = model.fit(
+        train, epochs=recipe["epochs"], validation_data=validation,
+        callbacks=[guard, *callbacks], verbose=2,
+    )
+    wall = time.time() - began
+    if guard.failure:
+        raise RuntimeError(guard.failure)
+    return history, wall, guard.step
+
+
+def metric(value, unit, split, n, evaluator, higher_is_better, baseline=False):
+    """A figure with what it was measured on, as stored in metadata.json."""
+    return {
+        "value": float(f"{float(value):.6g}"), "unit": unit, "split": split, "n": int(n),
+        "evaluator": evaluator, "higher_is_better": bool(higher_is_better), "baseline": bool(baseline),
+    }
+
+
+def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, images, notes=None):
+    """Writes the preset folder: weights, config, model.onnx, images, card, metadata.
+
+    Args:
+        images: `{filename: (batch in [0, 1], nrow)}` grids to write.
+        notes: extra card sections `{heading: markdown}`.
+    """
+    from zoo import pretrained
+    from zoo.cards import model_card
+    from zoo.exporters import export
+    from zoo.io import save_grid
+
+    out_dir = Path(out_dir or pretrained.exports_dir() / entry["name"])
+    with tempfile.TemporaryDirectory() as scratch:
+        main = model.main_function
+        parity = export(model, scratch, formats=("onnx",), functions=[main], onnx_names={main: "model.onnx"})
+        onnx_bytes = (Path(scratch) / "model.onnx").read_bytes()
+
+    meta = {
+        "preset": entry["name"],
+        "architecture": entry["arch"],
+        "description": entry["description"],
+        "dataset": {"name": entry["dataset"], "files_sha256": data_files},
+        "recipe": recipe,
+        "training": {"steps": int(steps), "wall_time_s": round(wall, 1), "precision": recipe["precision"]},
+        "seed": recipe["seed"],
+        "metrics": metrics,
+        "onnx": {"function": main, "opset": 17, "max_abs_error_vs_keras": parity["onnx"][main]},
+        "notes": notes or {},
+    }
+    extra = {
+        "model.onnx": lambda p: p.write_bytes(onnx_bytes),
+        **{name: (lambda p, imgs=imgs, nrow=nrow: save_grid(imgs, p, nrow)) for name, (imgs, nrow) in images.items()},
+    }
+    # The card is written from the same metadata, checksummed like every other file.
+    from zoo.pretrained import hardware, library_versions
+
+    meta["hardware"] = hardware()
+    meta["library_versions"] = library_versions()
+    extra["MODEL_CARD.md"] = lambda p: p.write_text(model_card(meta, images=list(images)))
+    written = pretrained.save(model, out_dir, meta, extra=extra)
+    print(f"wrote {out_dir}")
+    return written
+
+
+def as_batches(x, batch_size, seed, labels=None):
+    """A shuffled, repeated-per-epoch tf.data pipeline over in-memory arrays."""
+    import tensorflow as tf
+
+    data = x if labels is None else (x, labels)
+    return (
+        tf.data.Dataset.from_tensor_slices(data)
+        .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def first_per_class(labels, per_class=1):
+    """Indices of the first `per_class` examples of each class, class by class."""
+    labels = np.asarray(labels)
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in np.unique(labels)])

@@ -1,0 +1,345 @@
+"""The training mechanics every zoo model shares.
+
+`GenerativeModel` owns one optimizer; a subclass only says what its losses are
+(`compute_losses`). `AdversarialModel` owns several optimizers, one per player,
+and a subclass lists its players' updates (`player_steps`). Both:
+
+- divide each per-replica mean loss by `num_replicas_in_sync`, because Keras'
+  TensorFlow optimizer sums gradients across replicas;
+- scale the loss with the optimizer's `scale_loss`: a no-op, except under
+  `mixed_float16`, where every optimizer is a `LossScaleOptimizer`;
+- keep one `keras.metrics.Mean` tracker per loss, named as across the zoo
+  (`loss`, `recon_loss`, `kl_loss`, `g_loss`, `d_loss`, ...);
+- build the model and every optimizer before training, so that an untrained or
+  freshly trained model can always load weights and export.
+
+Images cross the public API as float32 NHWC in [0, 1]; the `check_*` helpers
+turn anything else into a `ValueError` that names what was expected.
+"""
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+
+class GenerativeModel(keras.Model):
+    """Base of every zoo model: a configured `keras.Model` with a shared `train_step`.
+
+    Subclasses build their sub-networks (functional `keras.Model`s) in
+    `__init__`, list their losses in `loss_names`, and implement
+    `compute_losses(x, y, training) -> {"loss": ..., ...}`.
+
+    Args:
+        image_shape: (height, width, channels) of the images the model sees.
+        **kwargs: passed to `keras.Model` (`name`, `dtype`).
+
+    Example:
+        >>> model = zoo.create("vae", image_shape=(28, 28, 1), latent_dim=16)
+        >>> model.compile(optimizer="adam")
+        >>> model.fit(zoo.data.load("mnist"), epochs=1)
+    """
+
+    loss_names = ("loss",)
+    # Which inference function becomes an export's `model.onnx`.
+    main_function = None
+    conditional = False
+
+    def __init__(self, image_shape=(28, 28, 1), **kwargs):
+        super().__init__(**kwargs)
+        image_shape = tuple(int(d) for d in image_shape)
+        if len(image_shape) != 3 or min(image_shape) < 1 or image_shape[-1] not in (1, 3):
+            raise ValueError(
+                f"image_shape must be (height, width, channels) with 1 or 3 channels, got {image_shape}"
+            )
+        self.image_shape = image_shape
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
+
+    def get_config(self):
+        return {"name": self.name, "image_shape": list(self.image_shape)}
+
+    # ---- building -------------------------------------------------------
+
+    def build(self, input_shape=None):
+        # Sub-networks are functional models, built when they are created; the
+        # model itself has no weights of its own to make.
+        self.built = True
+
+    def get_build_config(self):
+        # Not empty: Keras skips `build_from_config` for an empty build config.
+        return {"image_shape": list(self.image_shape)}
+
+    def build_from_config(self, config):
+        self.build_all()
+
+    def build_all(self):
+        """Builds the model and every optimizer it has, without data."""
+        if not self.built:
+            self.build()
+        # Optimizer slots must live where the model's variables do.
+        with self.distribute_strategy.scope():
+            for optimizer in self.optimizers():
+                if not optimizer.built:
+                    optimizer.build(self.trainable_variables)
+        return self
+
+    # Keras saves neither a model's seed generators nor their state, so a
+    # resumed run would draw new noise: store each state beside the variables.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        for i, generator in enumerate(self._seed_generators):
+            store[f"seed_generator_{i}"] = np.asarray(generator.state)
+
+    def load_own_variables(self, store):
+        keys = [k for k in store.keys() if not k.startswith("seed_generator_")]
+        super().load_own_variables({k: store[k] for k in keys})
+        for i, generator in enumerate(self._seed_generators):
+            if f"seed_generator_{i}" in store.keys():
+                generator.state.assign(np.asarray(store[f"seed_generator_{i}"]))
+
+    def optimizers(self):
+        """The model's optimizers (none before `compile`)."""
+        optimizer = getattr(self, "optimizer", None)
+        return [optimizer] if optimizer is not None else []
+
+    def fit(self, *args, **kwargs):
+        self.build_all()
+        return super().fit(*args, **kwargs)
+
+    # ---- training -------------------------------------------------------
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    @staticmethod
+    def unpack(data):
+        """Splits a batch into images and optional labels."""
+        if isinstance(data, (tuple, list)):
+            return data[0], (data[1] if len(data) > 1 else None)
+        return data, None
+
+    def compute_losses(self, x, y=None, training=True):
+        """Returns a dict of scalar losses with at least `"loss"`, the one to minimise."""
+        raise NotImplementedError
+
+    def scaled_gradients(self, optimizer, variables, loss_fn):
+        """Runs `loss_fn` under a tape and returns (losses, gradients) for `optimizer`.
+
+        The gradients are of the loss divided by the replica count and scaled by
+        the optimizer's loss scale; `optimizer.apply` undoes the scale.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            losses = loss_fn()
+            loss = losses["loss"] / tf.cast(replicas, losses["loss"].dtype)
+            scaled = optimizer.scale_loss(loss)
+        return losses, tape.gradient(scaled, variables)
+
+    def update_trackers(self, losses):
+        for name, value in losses.items():
+            if name in self.trackers:
+                self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def train_step(self, data):
+        x, y = self.unpack(data)
+        variables = self.trainable_variables
+        losses, grads = self.scaled_gradients(
+            self.optimizer, variables, lambda: self.compute_losses(x, y, training=True)
+        )
+        self.optimizer.apply(grads, variables)
+        return self.update_trackers(losses)
+
+    def test_step(self, data):
+        x, y = self.unpack(data)
+        return self.update_trackers(self.compute_losses(x, y, training=False))
+
+    def call(self, x, training=False):
+        """Returns the model's reconstruction or output for images `x` (internal range)."""
+        raise NotImplementedError
+
+    # ---- export ---------------------------------------------------------
+
+    def inference_functions(self):
+        """Names the functions to export: `{name: (fn, [tf.TensorSpec, ...])}`.
+
+        Each `fn` takes and returns tensors in the public convention (images
+        float32 NHWC in [0, 1]).
+        """
+        return {}
+
+    # ---- input checks ---------------------------------------------------
+
+    def check_images(self, x, name="x"):
+        """Returns `x` as a float32 numpy batch of this model's images, or raises ValueError."""
+        return check_images(x, self.image_shape, name=name)
+
+    def check_labels(self, labels, n=None):
+        """Refuses labels on an unconditional model; subclasses that take labels override this."""
+        if labels is not None:
+            raise ValueError(
+                f"{type(self).__name__} is unconditional and takes no labels; "
+                "use a conditional architecture (e.g. 'cvae') to condition on a class"
+            )
+        return None
+
+
+def check_images(x, image_shape, name="x"):
+    """Checks a batch of images against the public convention.
+
+    Args:
+        x: array-like, shape (batch, height, width, channels), float in [0, 1]
+            (uint8 in [0, 255] is accepted and scaled).
+        image_shape: the expected (height, width, channels).
+        name: the argument's name, for the error message.
+
+    Returns:
+        A float32 numpy array.
+    """
+    expected = f"float32 images of shape (batch, {', '.join(map(str, image_shape))}) in [0, 1]"
+    try:
+        arr = np.asarray(x)
+    except Exception as err:  # ragged lists, objects
+        raise ValueError(f"{name} must be {expected}; could not read it as an array ({err})") from None
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    elif arr.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must be {expected}, got dtype {arr.dtype}")
+    if arr.ndim == 3 and tuple(arr.shape) == tuple(image_shape):
+        raise ValueError(f"{name} must be {expected}; got one image of shape {arr.shape}: add a batch axis")
+    if arr.ndim != 4 or tuple(arr.shape[1:]) != tuple(image_shape):
+        raise ValueError(f"{name} must be {expected}, got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must be {expected}, got an empty batch")
+    arr = arr.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be {expected}; it holds NaN or inf")
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < -1e-6 or hi > 1 + 1e-6:
+        raise ValueError(f"{name} must be {expected}; its values span [{lo:.4g}, {hi:.4g}]")
+    return np.clip(arr, 0.0, 1.0)
+
+
+def check_count(n, name="n"):
+    """Returns `n` as a positive int, or raises ValueError."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def check_seed(seed):
+    """Returns a seed as a non-negative int (None picks one at random)."""
+    if seed is None:
+        return int(np.random.default_rng().integers(0, 2**31 - 1))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**31:
+        raise ValueError(f"seed must be an integer in [0, 2**31), got {seed!r}")
+    return int(seed)
+
+
+def check_codes(z, dim, name="z"):
+    """Returns latent codes as a float32 (batch, dim) numpy array, or raises ValueError."""
+    expected = f"float latent codes of shape (batch, {dim})"
+    try:
+        arr = np.asarray(z)
+    except Exception as err:
+        raise ValueError(f"{name} must be {expected}; could not read it as an array ({err})") from None
+    if arr.dtype.kind not in "fiu" or arr.ndim != 2 or arr.shape[1] != dim or arr.shape[0] == 0:
+        raise ValueError(f"{name} must be {expected}, got shape {arr.shape} and dtype {arr.dtype}")
+    arr = arr.astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be {expected}; it holds NaN or inf")
+    return arr
+
+
+class AdversarialModel(GenerativeModel):
+    """Base of models trained as a game between players with their own optimizers.
+
+    Subclasses set `optimizer_names` and return their updates from
+    `player_steps(x, y)`: a list of `(optimizer_name, variables, loss_fn)`,
+    applied in order; the discriminator's step is repeated `d_steps` times
+    when its optimizer is named `d_optimizer`.
+
+    Args:
+        d_steps: discriminator updates per generator update.
+        **kwargs: see `GenerativeModel`.
+
+    Example:
+        >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        ...             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    """
+
+    loss_names = ("g_loss", "d_loss")
+    optimizer_names = ("g_optimizer", "d_optimizer")
+
+    def __init__(self, d_steps=1, **kwargs):
+        super().__init__(**kwargs)
+        self.d_steps = int(d_steps)
+
+    def get_config(self):
+        return {**super().get_config(), "d_steps": self.d_steps}
+
+    def compile(self, optimizer=None, **kwargs):
+        """Compiles with one optimizer per player.
+
+        Args:
+            optimizer: optional default: each player without its own gets a copy.
+            **kwargs: `<player>_optimizer=` for each of `optimizer_names`
+                (instances, names or configs), and the usual `compile` arguments.
+        """
+        given = {name: kwargs.pop(name, None) for name in self.optimizer_names}
+        for name, opt in given.items():
+            if opt is None:
+                if optimizer is None:
+                    raise ValueError(f"compile() needs {name}= or a default optimizer=")
+                opt = keras.optimizers.get(keras.optimizers.serialize(keras.optimizers.get(optimizer)))
+            else:
+                opt = keras.optimizers.get(opt)
+            # Keras wraps only `self.optimizer` by itself.
+            if self.dtype_policy.name == "mixed_float16" and not isinstance(
+                opt, keras.optimizers.LossScaleOptimizer
+            ):
+                opt = keras.optimizers.LossScaleOptimizer(opt, name=f"{name}_loss_scale")
+            setattr(self, name, opt)
+        super().compile(optimizer=None, **kwargs)
+        if self.built:
+            self.build_all()
+
+    def get_compile_config(self):
+        return {
+            name: keras.optimizers.serialize(getattr(self, name))
+            for name in self.optimizer_names
+            if getattr(self, name, None) is not None
+        }
+
+    def compile_from_config(self, config):
+        self.compile(**{name: keras.optimizers.deserialize(c) for name, c in config.items()})
+
+    def optimizers(self):
+        return [getattr(self, n) for n in self.optimizer_names if getattr(self, n, None) is not None]
+
+    def player_variables(self, optimizer_name):
+        """Variables one player's optimizer updates."""
+        raise NotImplementedError
+
+    def player_steps(self, x, y):
+        raise NotImplementedError
+
+    def train_step(self, data):
+        x, y = self.unpack(data)
+        results = {}
+        for optimizer_name, loss_fn in self.player_steps(x, y):
+            optimizer = getattr(self, optimizer_name)
+            variables = self.player_variables(optimizer_name)
+            repeats = self.d_steps if optimizer_name == "d_optimizer" else 1
+            for _ in range(repeats):
+                losses, grads = self.scaled_gradients(optimizer, variables, loss_fn)
+                optimizer.apply(grads, variables)
+            results.update(losses)
+        return self.update_trackers(results)
+
+    def test_step(self, data):
+        x, y = self.unpack(data)
+        results = {}
+        for _, loss_fn in self.player_steps(x, y):
+            results.update(loss_fn())
+        return self.update_trackers(results)

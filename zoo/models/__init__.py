@@ -1,0 +1,1 @@
+"""Model families: one folder each, one file per architecture and its presets."""

@@ -1,0 +1,3 @@
+"""The VAE family."""
+
+from zoo.models.vae.vae import VAE

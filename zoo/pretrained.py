@@ -1,0 +1,221 @@
+"""Finding, verifying, loading and writing preset folders.
+
+A preset folder (`exports/<preset>/`, or any folder `zoo finetune` wrote) holds
+`config.json`, `model.weights.h5`, `metadata.json`, `model.onnx`,
+`samples.png` and `MODEL_CARD.md`. `metadata.json` lists the sha256 of every
+other file; loading checks them all before anything is deserialized, then
+deserializes the config in Keras' safe mode (no `Lambda`, no unknown classes).
+"""
+
+import json
+import os
+import platform
+import re
+from pathlib import Path
+
+from zoo.io import atomic_dir, sha256, write_json
+
+REQUIRED = ("config.json", "model.weights.h5")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class PresetError(ValueError):
+    """A preset folder is missing, incomplete, changed or unsafe."""
+
+
+def exports_dir():
+    """The folder of committed presets: `$ZOO_EXPORTS_DIR`, else `exports/` of the checkout."""
+    env = os.environ.get("ZOO_EXPORTS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "exports"
+
+
+def exported_presets():
+    """Names of presets whose folders exist under `exports_dir()`."""
+    root = exports_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "metadata.json").is_file())
+
+
+def resolve(name_or_path):
+    """Returns the folder of a preset name or a path, or raises PresetError."""
+    text = os.fspath(name_or_path)
+    as_path = Path(text).expanduser()
+    if os.sep in text or text.startswith(".") or (as_path.is_dir() and not (exports_dir() / text).is_dir()):
+        if not (as_path / "metadata.json").is_file():
+            raise PresetError(f"{as_path} is not a preset folder: it has no metadata.json")
+        return as_path
+    folder = exports_dir() / text
+    if not (folder / "metadata.json").is_file():
+        from zoo.registry import presets, unknown_name_error
+
+        known = set(exported_presets())
+        if text in presets():
+            raise PresetError(
+                f"preset {text!r} is defined but has no trained artifacts in {exports_dir()}; "
+                f"train it with `python -m training {text}`"
+            )
+        raise unknown_name_error("preset", text, known | set(presets())) from None
+    return folder
+
+
+def read_metadata(folder):
+    path = Path(folder) / "metadata.json"
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise PresetError(f"{path} is unreadable or not JSON: {err}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
+        raise PresetError(f"{path} has no 'files' table of sha256 checksums")
+    return meta
+
+
+def verify(folder):
+    """Checks every file listed in a preset's metadata against its sha256.
+
+    Raises:
+        PresetError: a listed file is missing, changed or named outside the
+            folder, or a required file is not listed.
+    """
+    folder = Path(folder)
+    meta = read_metadata(folder)
+    files = meta["files"]
+    for required in REQUIRED:
+        if required not in files:
+            raise PresetError(f"{folder}/metadata.json lists no checksum for {required}")
+    for name, digest in files.items():
+        # Only plain names: a path could point outside the preset folder.
+        if not _SAFE_NAME.match(name) or name in (".", ".."):
+            raise PresetError(f"{folder}/metadata.json names {name!r}, which is not a file inside the folder")
+        path = folder / name
+        if not path.is_file():
+            raise PresetError(f"{path} is missing (listed in metadata.json)")
+        actual = sha256(path)
+        if actual != digest:
+            raise PresetError(
+                f"{path} does not match its checksum in metadata.json "
+                f"(expected {digest[:12]}..., got {actual[:12]}...): the file was changed or truncated"
+            )
+    return meta
+
+
+def load(name_or_path, precision=None, compile=False):
+    """Loads a trained model from a preset name or folder, verified and in safe mode.
+
+    Args:
+        name_or_path: a preset name (`zoo.list_models(pretrained=True)`) or a
+            folder written by `zoo finetune` / `zoo train`.
+        precision: optional dtype policy to build the model under (default:
+            the current global policy).
+        compile: also compile with the preset's recipe optimizer, for fine-tuning.
+
+    Returns:
+        The built model with its trained weights; `model.preset_metadata` holds
+        the metadata.
+
+    Example:
+        >>> vae = zoo.load("vae_mnist")
+        >>> vae.sample(4, seed=0).shape
+        (4, 28, 28, 1)
+    """
+    import keras
+
+    from zoo import models  # noqa: F401  (registers the architectures)
+    from zoo.precision import policy_scope
+
+    folder = resolve(name_or_path)
+    meta = verify(folder)
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except json.JSONDecodeError as err:
+        raise PresetError(f"{folder / 'config.json'} is not JSON: {err}") from None
+    if not isinstance(config, dict) or config.get("module") != "zoo" and not str(
+        config.get("registered_name", "")
+    ).startswith("zoo>"):
+        raise PresetError(f"{folder / 'config.json'} does not describe a zoo model")
+    scope = policy_scope(precision) if precision else _nullcontext()
+    with scope:
+        try:
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        except Exception as err:  # unknown classes, Lambda layers, bad arguments
+            raise PresetError(f"{folder / 'config.json'} was refused in safe mode: {err}") from None
+        model.build_all()
+        model.load_weights(folder / "model.weights.h5")
+    model.preset_metadata = meta
+    if compile:
+        compile_for_finetuning(model, meta)
+    return model
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def compile_for_finetuning(model, meta, learning_rate=None):
+    import keras
+
+    recipe = meta.get("recipe", {})
+    lr = learning_rate or recipe.get("learning_rate", 1e-3)
+    model.compile(optimizer=keras.optimizers.Adam(lr))
+    model.build_all()
+    return model
+
+
+def library_versions():
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    versions = {"python": platform.python_version(), "tensorflow": tf.__version__,
+                "keras": keras.__version__, "numpy": numpy.__version__}
+    for name in ("tensorflow_datasets", "onnx", "tf2onnx", "onnxruntime"):
+        try:
+            versions[name] = __import__(name).__version__
+        except Exception:  # optional at load time
+            pass
+    return versions
+
+
+def hardware():
+    return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "system": platform.system()}
+
+
+def save(model, out_dir, metadata, extra=None):
+    """Writes a preset folder atomically: config, weights, extra files, then metadata with checksums.
+
+    Args:
+        model: a built zoo model.
+        out_dir: the folder to (re)write; its previous version stays intact
+            until the new one is complete.
+        metadata: a dict merged into metadata.json.
+        extra: optional `{filename: writer}` where `writer(path)` writes the file.
+
+    Returns:
+        The metadata written.
+    """
+    import keras
+
+    from zoo.precision import float32_clone
+
+    # An uncompiled float32 rebuild: the config carries no optimizer, and the
+    # weights file no optimizer slots (Adam's two moments would triple it).
+    clone = float32_clone(model)
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "config.json").write_text(
+            json.dumps(keras.saving.serialize_keras_object(clone), indent=2, sort_keys=True) + "\n"
+        )
+        clone.save_weights(tmp / "model.weights.h5")
+        for name, writer in (extra or {}).items():
+            writer(tmp / name)
+        files = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != "metadata.json"}
+        meta = {**metadata, "files": files}
+        meta.setdefault("architecture", model.arch)
+        meta.setdefault("library_versions", library_versions())
+        meta.setdefault("hardware", hardware())
+        write_json(tmp / "metadata.json", meta)
+    return meta
