@@ -43,6 +43,8 @@ class GenerativeModel(keras.Model):
     # Which inference function becomes an export's `model.onnx`.
     main_function = None
     conditional = False
+    # Whether `fit` needs (images, labels) batches.
+    needs_labels = False
 
     def __init__(self, image_shape=(28, 28, 1), **kwargs):
         super().__init__(**kwargs)
@@ -82,17 +84,21 @@ class GenerativeModel(keras.Model):
                     optimizer.build(self.trainable_variables)
         return self
 
-    # Keras saves neither a model's seed generators nor their state, so a
-    # resumed run would draw new noise: store each state beside the variables.
+    # Keras saves no seed generator's state (the model's, dropout's,
+    # augmentation's), so a resumed run would draw new noise: store them all
+    # beside the model's own variables.
+    def seed_generators(self):
+        return [g for layer in self._flatten_layers(include_self=True) for g in layer._seed_generators]
+
     def save_own_variables(self, store):
         super().save_own_variables(store)
-        for i, generator in enumerate(self._seed_generators):
+        for i, generator in enumerate(self.seed_generators()):
             store[f"seed_generator_{i}"] = np.asarray(generator.state)
 
     def load_own_variables(self, store):
         keys = [k for k in store.keys() if not k.startswith("seed_generator_")]
         super().load_own_variables({k: store[k] for k in keys})
-        for i, generator in enumerate(self._seed_generators):
+        for i, generator in enumerate(self.seed_generators()):
             if f"seed_generator_{i}" in store.keys():
                 generator.state.assign(np.asarray(store[f"seed_generator_{i}"]))
 
@@ -139,7 +145,16 @@ class GenerativeModel(keras.Model):
         for name, value in losses.items():
             if name in self.trackers:
                 self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        strategy = tf.distribute.get_strategy()
+        # Keras reduces a multi-worker step's logs with strategy.reduce(MEAN,
+        # axis=0), which rejects scalars (tensorflow#72388); a batch axis of one
+        # passes and comes back as a scalar.
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+            strategy.extended._in_multi_worker_mode()
+        ):
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     def train_step(self, data):
         x, y = self.unpack(data)
