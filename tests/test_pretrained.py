@@ -119,25 +119,63 @@ PRESETS = exported_presets()
 @pytest.mark.parametrize("name", PRESETS)
 def test_committed_preset_verifies_loads_and_samples(name):
     meta = verify(pretrained.exports_dir() / name)
-    assert {"config.json", "model.weights.h5", "model.onnx", "samples.png", "MODEL_CARD.md"} <= set(meta["files"])
+    assert {"config.json", "model.weights.h5", "model.onnx", "MODEL_CARD.md"} <= set(meta["files"])
     model = zoo.load(name)
+    if not hasattr(model, "sample"):
+        assert model.classify(np.zeros((2, *model.image_shape), np.float32)).shape == (2,)
+        return
+    assert "samples.png" in meta["files"]
     x = model.sample(8, seed=0)
     assert x.shape == (8, *model.image_shape) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
     np.testing.assert_array_equal(x, model.sample(8, seed=0))
 
 
-@pytest.mark.parametrize("name", [p for p in PRESETS if p.startswith("vae_")])
-def test_committed_vae_figures_recompute(name):
+# Figures recomputed exactly as stored (same seed, same sample count); the
+# IWAE bound is left out for time (100 decoder passes per image).
+RECOMPUTED = ("elbo", "recon_mse", "accuracy", "fid_domain", "kid_domain", "precision", "recall")
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_committed_figures_recompute(name):
+    from zoo.metrics.evaluate import evaluate
+
     meta = pretrained.read_metadata(pretrained.exports_dir() / name)
     dataset = meta["dataset"]["name"]
     data_dir_or_skip(dataset)
-    model = zoo.load(name)
-    test_x = zoo.data.as_numpy(dataset, "test")
-    stored = meta["metrics"]
-    rec = model.reconstruct(test_x)
-    assert float(np.mean((rec - test_x) ** 2)) == pytest.approx(stored["recon_mse"]["value"], rel=1e-3)
-    assert float(model.elbo(test_x).mean()) == pytest.approx(stored["elbo"]["value"], rel=1e-3)
-    # The neural model must beat its classical baselines on its own data.
-    assert stored["recon_mse"]["value"] < stored["baseline_pca_recon_mse"]["value"]
-    assert stored["nll_iwae"]["value"] < stored["baseline_mixture_nll_test1000"]["value"]
+    stored = {k: m for k, m in meta["metrics"].items() if k in RECOMPUTED}
+    if not stored:
+        pytest.skip(f"{name} stores none of {RECOMPUTED}")
+    n = next((m["n"] for k, m in stored.items() if k == "fid_domain"), 10000)
+    again = evaluate(zoo.load(name), dataset, n=n, metrics=list(stored))
+    assert set(again) == set(stored)
+    for key, m in stored.items():
+        assert again[key]["value"] == pytest.approx(m["value"], rel=1e-3, abs=1e-6), key
+
+
+@pytest.mark.parametrize("name", [p for p in PRESETS if not p.startswith("evaluator_")])
+def test_committed_preset_beats_its_baselines(name):
+    metrics = pretrained.read_metadata(pretrained.exports_dir() / name)["metrics"]
+    pairs = [("recon_mse", "baseline_pca_recon_mse"), ("nll_iwae", "baseline_bernoulli_mixture_nll_test1000"),
+             ("fid_domain", "baseline_gmm_fid_domain"), ("fid_domain", "baseline_kde_fid_domain")]
+    compared = 0
+    for ours, theirs in pairs:
+        if ours in metrics and theirs in metrics:
+            compared += 1
+            assert metrics[ours]["value"] < metrics[theirs]["value"], (ours, theirs)
+    assert compared, "no baseline to compare with"
+
+
+@pytest.mark.parametrize("name", [p for p in PRESETS if p.startswith("evaluator_")])
+def test_evaluator_separates_real_from_noise(name):
+    from zoo.metrics.distances import frechet_distance
+
+    meta = pretrained.read_metadata(pretrained.exports_dir() / name)
+    data_dir_or_skip(meta["dataset"]["name"])
+    evaluator = zoo.load(name)
+    test_x = zoo.data.as_numpy(meta["dataset"]["name"], "test")
+    train_x = zoo.data.as_numpy(meta["dataset"]["name"], "train", take=2000)
+    noise = np.random.default_rng(0).uniform(0, 1, (2000, *evaluator.image_shape)).astype(np.float32)
+    real = evaluator.features(test_x[:2000])
+    same = frechet_distance(real, evaluator.features(train_x))
+    assert same < 0.01 * frechet_distance(real, evaluator.features(noise))

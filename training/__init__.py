@@ -2,4 +2,5 @@
 
 RECIPES = {
     "vae_mnist": "training.vae_mnist",
+    "evaluator_mnist": "training.evaluator_mnist",
 }

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.metrics.evaluate import metric  # noqa: F401  (recipes' figures share one format)
+
 
 def start(preset, epochs=None):
     """Returns (entry, recipe) for a preset with the seed and precision applied."""
@@ -37,14 +39,6 @@ def fit(model, train, recipe, validation=None, callbacks=()):
     if guard.failure:
         raise RuntimeError(guard.failure)
     return history, wall, guard.step
-
-
-def metric(value, unit, split, n, evaluator, higher_is_better, baseline=False):
-    """A figure with what it was measured on, as stored in metadata.json."""
-    return {
-        "value": float(f"{float(value):.6g}"), "unit": unit, "split": split, "n": int(n),
-        "evaluator": evaluator, "higher_is_better": bool(higher_is_better), "baseline": bool(baseline),
-    }
 
 
 def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, images, notes=None):

@@ -183,6 +183,17 @@ class GenerativeModel(keras.Model):
         """
         return {}
 
+    def run_chunked(self, fn, arr, chunk=512):
+        """Runs a tensor function over a numpy batch in chunks, compiled once per function.
+
+        Keeps whole-test-set calls within memory, and traces `fn` once, not per call.
+        """
+        compiled = self.__dict__.setdefault("_compiled_functions", {})
+        if fn.__name__ not in compiled:
+            compiled[fn.__name__] = tf.function(fn, reduce_retracing=True)
+        run = compiled[fn.__name__]
+        return np.concatenate([run(tf.constant(arr[i : i + chunk])).numpy() for i in range(0, len(arr), chunk)])
+
     # ---- input checks ---------------------------------------------------
 
     def check_images(self, x, name="x"):

@@ -17,6 +17,7 @@ EXAMPLES = {
     "train": "zoo train vae --data mnist --epochs 5 --out runs/my_vae --set latent_dim=8",
     "finetune": "zoo finetune vae_mnist --data my_pngs/ --epochs 3 --out ft/",
     "export": "zoo export vae_mnist --out exported/",
+    "eval": "zoo eval vae_mnist --n 10000",
 }
 
 
@@ -197,6 +198,31 @@ def cmd_export(args):
     print(f"wrote {args.out}; largest difference from Keras {worst:.3g} (limit {args.atol})")
 
 
+def cmd_eval(args):
+    _quiet_tf()
+    from zoo.metrics.evaluate import baselines, evaluate
+    from zoo.pretrained import update_metrics
+
+    model = _load(args.name)
+    meta = model.preset_metadata
+    dataset = args.data or meta["dataset"]["name"]
+    import zoo.data
+
+    if dataset not in zoo.data.BUILTIN:
+        raise SystemExit(f"zoo: eval needs a built-in data set (one of {sorted(zoo.data.BUILTIN)}), got {dataset!r}")
+    metrics = evaluate(model, dataset, n=args.n, metrics=args.metrics.split(",") if args.metrics else None)
+    if args.baselines:
+        code = getattr(model, "latent_dim", None)
+        metrics.update({f"baseline_{k}": v for k, v in baselines(dataset, code_size=code, n=args.n).items()})
+    for name, m in metrics.items():
+        print(f"{name:34s} {m['value']:<10.6g} [{m['evaluator']}; {m['split']}, n={m['n']}]")
+    if args.no_write:
+        return
+    # Every figure measured afresh replaces the old set; a subset is merged in.
+    update_metrics(args.name, metrics, replace=args.baselines and not args.metrics)
+    print(f"recorded in {meta['preset']}'s metadata.json and card; run `python -m zoo.cards` for the README")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="zoo", description="Generative models for Keras 3 / TensorFlow, pretrained and ready to use.",
@@ -255,6 +281,14 @@ def build_parser():
     p.add_argument("--out", required=True)
     p.add_argument("--formats", default="saved_model,onnx")
     p.add_argument("--atol", type=float, default=1e-4)
+
+    p = add("eval", cmd_eval, "Measure a preset on its data set's test split and record the figures")
+    p.add_argument("name")
+    p.add_argument("--n", type=int, default=10000, help="samples for FID (domain), KID, precision/recall")
+    p.add_argument("--metrics", help="comma-separated subset, e.g. fid_domain,recon_mse")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--baselines", action="store_true", help="also measure the classical baselines")
+    p.add_argument("--no-write", action="store_true", help="print only; leave metadata.json as it is")
     return parser
 
 

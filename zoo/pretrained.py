@@ -219,3 +219,34 @@ def save(model, out_dir, metadata, extra=None):
         meta.setdefault("hardware", hardware())
         write_json(tmp / "metadata.json", meta)
     return meta
+
+
+def update_metrics(name_or_path, metrics, replace=False):
+    """Merges measured figures into a preset's metadata and rewrites its card, atomically.
+
+    The folder is verified first, rebuilt beside itself with the new
+    `metadata.json` and `MODEL_CARD.md`, and swapped in whole, so its files and
+    checksums always agree.
+
+    Args:
+        replace: drop the figures not in `metrics` (a full re-measure).
+
+    Returns:
+        The new metadata.
+    """
+    import shutil
+
+    from zoo.cards import model_card
+
+    folder = resolve(name_or_path)
+    meta = verify(folder)
+    meta["metrics"] = dict(metrics) if replace else {**meta.get("metrics", {}), **metrics}
+    images = sorted(n for n in meta["files"] if n.endswith(".png"))
+    with atomic_dir(folder) as tmp:
+        for name in meta["files"]:
+            if name != "MODEL_CARD.md":
+                shutil.copy2(folder / name, tmp / name)
+        (tmp / "MODEL_CARD.md").write_text(model_card(meta, images=images))
+        meta["files"] = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != "metadata.json"}
+        write_json(tmp / "metadata.json", meta)
+    return meta

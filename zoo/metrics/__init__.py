@@ -4,7 +4,7 @@ Every figure a card reports comes from a function here, with its sample count
 and reference split recorded beside it.
 """
 
-from zoo.metrics.classical import PCA, BernoulliMixture
+from zoo.metrics.classical import PCA, BernoulliMixture, GaussianMixture, KernelDensity
 from zoo.metrics.core import mse, psnr
 
-__all__ = ["PCA", "BernoulliMixture", "mse", "psnr"]
+__all__ = ["PCA", "BernoulliMixture", "GaussianMixture", "KernelDensity", "mse", "psnr"]

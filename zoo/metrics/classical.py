@@ -91,3 +91,104 @@ class BernoulliMixture:
         """Mean images of components drawn by weight (the Bernoulli means, as a VAE's decode)."""
         rng = np.random.default_rng(seed)
         return self.means_[rng.choice(self.n_components, n, p=self.weights_)]
+
+
+class GaussianMixture:
+    """Gaussian mixture with full covariances, fitted by EM, in a PCA code space.
+
+    Fitting in the space of the first `n_components_pca` principal components
+    keeps the covariances well conditioned and the model small; samples are
+    decoded back to pixels by the PCA.
+
+    Args:
+        n_components: number of Gaussians.
+        pca_dim: size of the PCA code the mixture lives in.
+        iterations: EM iterations.
+        seed: initialisation seed.
+        reg: added to each covariance's diagonal.
+    """
+
+    def __init__(self, n_components=20, pca_dim=40, iterations=50, seed=0, reg=1e-4):
+        self.n_components, self.pca_dim, self.iterations = int(n_components), int(pca_dim), int(iterations)
+        self.seed, self.reg = seed, reg
+
+    def _log_gauss(self, z):
+        out = np.empty((len(z), self.n_components))
+        for k in range(self.n_components):
+            chol = np.linalg.cholesky(self.covariances_[k])
+            # Whiten with the inverse factor once: one matmul over all points.
+            white = (z - self.means_[k]) @ np.linalg.inv(chol).T
+            out[:, k] = (-0.5 * np.sum(white**2, axis=1) - np.log(np.diag(chol)).sum()
+                         - 0.5 * self.pca_dim * np.log(2 * np.pi))
+        return out
+
+    def fit(self, x):
+        x = np.asarray(x, np.float64).reshape(len(x), -1)
+        self.pca_ = PCA(self.pca_dim).fit(x)
+        z = self.pca_.transform(x)
+        rng = np.random.default_rng(self.seed)
+        self.means_ = z[rng.choice(len(z), self.n_components, replace=False)]
+        self.covariances_ = np.repeat(np.cov(z, rowvar=False)[None], self.n_components, axis=0)
+        self.weights_ = np.full(self.n_components, 1.0 / self.n_components)
+        eye = np.eye(self.pca_dim) * self.reg
+        for _ in range(self.iterations):
+            log_joint = self._log_gauss(z) + np.log(self.weights_)
+            resp = np.exp(log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True))
+            counts = resp.sum(0) + 1e-10
+            self.weights_ = counts / counts.sum()
+            self.means_ = (resp.T @ z) / counts[:, None]
+            for k in range(self.n_components):
+                d = z - self.means_[k]
+                self.covariances_[k] = (resp[:, k, None] * d).T @ d / counts[k] + eye
+        return self
+
+    def sample(self, n, seed=0):
+        """Images (n, D) in [0, 1]: a component by weight, a Gaussian code, the PCA decode."""
+        rng = np.random.default_rng(seed)
+        picks = rng.choice(self.n_components, n, p=self.weights_)
+        z = np.empty((n, self.pca_dim))
+        for k in np.unique(picks):
+            idx = picks == k
+            z[idx] = rng.multivariate_normal(self.means_[k], self.covariances_[k], idx.sum())
+        return np.clip(self.pca_.inverse_transform(z), 0, 1)
+
+
+class KernelDensity:
+    """Gaussian kernel density estimate in a PCA code space.
+
+    Sampling a KDE is: pick a training code, add kernel noise, decode. The
+    bandwidth is chosen by held-out log-likelihood from a small grid.
+
+    Args:
+        pca_dim: size of the PCA code.
+        max_points: training codes kept (a random subset).
+        bandwidths: candidate kernel widths, in units of the codes' mean std.
+        seed: subset and sampling seed.
+    """
+
+    def __init__(self, pca_dim=40, max_points=10000, bandwidths=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0), seed=0):
+        self.pca_dim, self.max_points, self.bandwidths, self.seed = int(pca_dim), int(max_points), bandwidths, seed
+
+    def _log_density(self, z, h):
+        d2 = np.maximum((z**2).sum(1)[:, None] + (self.points_**2).sum(1)[None] - 2 * z @ self.points_.T, 0)
+        log_k = -0.5 * d2 / h**2 - self.pca_dim * np.log(h * np.sqrt(2 * np.pi))
+        return np.logaddexp.reduce(log_k, axis=1) - np.log(len(self.points_))
+
+    def fit(self, x):
+        x = np.asarray(x, np.float64).reshape(len(x), -1)
+        self.pca_ = PCA(self.pca_dim).fit(x)
+        z = self.pca_.transform(x)
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(len(z))
+        held = z[order[:1000]]
+        self.points_ = z[order[1000 : 1000 + self.max_points]]
+        scale = float(np.sqrt(self.pca_.explained_variance_.mean()))
+        scores = {h: self._log_density(held, h * scale).mean() for h in self.bandwidths}
+        self.bandwidth_ = max(scores, key=scores.get) * scale
+        return self
+
+    def sample(self, n, seed=0):
+        rng = np.random.default_rng(seed)
+        z = self.points_[rng.integers(0, len(self.points_), n)]
+        z = z + rng.standard_normal(z.shape) * self.bandwidth_
+        return np.clip(self.pca_.inverse_transform(z), 0, 1)

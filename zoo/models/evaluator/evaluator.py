@@ -100,19 +100,12 @@ class Evaluator(GenerativeModel):
         images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
         return {"classify": (self.classify_tensor, [images]), "features": (self.features_tensor, [images])}
 
-    def _chunked(self, fn, x):
-        compiled = self.__dict__.setdefault("_compiled", {})
-        if fn.__name__ not in compiled:
-            compiled[fn.__name__] = tf.function(fn, reduce_retracing=True)
-        return np.concatenate([compiled[fn.__name__](tf.constant(x[i:i + CHUNK])).numpy()
-                               for i in range(0, len(x), CHUNK)])
-
     def features(self, x):
         """Penultimate features, (n, features)."""
-        return self._chunked(self.features_tensor, self.check_images(x))
+        return self.run_chunked(self.features_tensor, self.check_images(x), CHUNK)
 
     def logits(self, x):
-        return self._chunked(self.classify_tensor, self.check_images(x))
+        return self.run_chunked(self.classify_tensor, self.check_images(x), CHUNK)
 
     def classify(self, x):
         """Predicted class of each image, (n,) int."""

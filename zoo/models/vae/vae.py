@@ -193,27 +193,17 @@ class VAE(GenerativeModel):
             ),
         }
 
-    def _chunked(self, fn, arr):
-        if not hasattr(self, "_compiled"):
-            self._compiled = {}
-        if fn.__name__ not in self._compiled:
-            self._compiled[fn.__name__] = tf.function(fn, reduce_retracing=True)
-        compiled = self._compiled[fn.__name__]
-        return np.concatenate(
-            [compiled(tf.constant(arr[i : i + CHUNK])).numpy() for i in range(0, len(arr), CHUNK)]
-        )
-
     # ---- public API (numpy in, numpy out) --------------------------------
 
     def encode(self, x, labels=None):
         """Returns the mean code of each image, shape (batch, latent_dim)."""
         self.check_labels(labels)
-        return self._chunked(self.encode_tensor, self.check_images(x))
+        return self.run_chunked(self.encode_tensor, self.check_images(x), CHUNK)
 
     def decode(self, z, labels=None):
         """Returns the mean image of each code, float32 NHWC in [0, 1]."""
         self.check_labels(labels)
-        return self._chunked(self.decode_tensor, check_codes(z, self.latent_dim))
+        return self.run_chunked(self.decode_tensor, check_codes(z, self.latent_dim), CHUNK)
 
     def sample(self, n, seed=None, labels=None):
         """Draws `n` images from the prior, float32 NHWC in [0, 1]; a seed fixes them."""
