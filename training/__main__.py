@@ -17,9 +17,12 @@ def main(argv=None):
     parser.add_argument("--out", help="folder to write (default: exports/<preset>)")
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs (a quick check, not the preset)")
     parser.add_argument("--data-dir", help="folder of the raw data sets (default: $ZOO_DATA_DIR)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the last checkpoint in runs/<preset>.checkpoints (a finished "
+                             "run goes straight to measuring and packaging)")
     args = parser.parse_args(argv)
     recipe = importlib.import_module(RECIPES[args.preset])
-    recipe.run(out=args.out, epochs=args.epochs, data_dir=args.data_dir)
+    recipe.run(out=args.out, epochs=args.epochs, data_dir=args.data_dir, resume=args.resume)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,11 @@ import numpy as np
 from zoo.metrics.evaluate import metric  # noqa: F401  (recipes' figures share one format)
 
 
+def checkpoint_dir(preset):
+    """Where a recipe's per-epoch checkpoints go: `runs/<preset>.checkpoints` of the checkout."""
+    return Path(__file__).resolve().parent.parent / "runs" / f"{preset}.checkpoints"
+
+
 def start(preset, epochs=None):
     """Returns (entry, recipe) for a preset with the seed and precision applied."""
     import keras
@@ -25,20 +30,47 @@ def start(preset, epochs=None):
     return entry, recipe
 
 
-def fit(model, train, recipe, validation=None, callbacks=()):
-    """Fits with a NaN guard; returns (history, wall seconds, steps)."""
-    from zoo.callbacks import NaNGuard
+def fit(model, train, recipe, validation=None, callbacks=(), checkpoint_dir=None, resume=False, verbose=2):
+    """Fits with a NaN guard and optional per-epoch checkpoints; returns (history, wall seconds, steps).
+
+    With `resume`, training continues from the last checkpoint in
+    `checkpoint_dir`: the weights, optimizer and seed states are restored,
+    and the data stream skips the epochs already done, so that the run ends
+    where an uninterrupted one would.
+    """
+    from zoo.callbacks import Checkpoint, NaNGuard, restore
 
     guard = NaNGuard()
+    extra = [guard, *callbacks]
+    done = 0
+    if checkpoint_dir is not None:
+        extra.append(Checkpoint(checkpoint_dir))
+        if resume:
+            done = restore(model, checkpoint_dir)
+            if done:
+                print(f"resuming after epoch {done} from {checkpoint_dir}")
+                # The wall time then covers only this process's part of the run.
+                recipe["resumed_after_epoch"] = done
+    steps_per_epoch = None
+    if checkpoint_dir is not None:
+        # One repeated stream, skipping the epochs done: a resumed run then sees
+        # the batches an uninterrupted one would (a fresh finite dataset would
+        # replay epoch 1's shuffle).
+        steps_per_epoch = int(train.cardinality())
+        if steps_per_epoch < 0:
+            steps_per_epoch = sum(1 for _ in train)
+        train = train.repeat().skip(done * steps_per_epoch)
     began = time.time()
     history = model.fit(
-        train, epochs=recipe["epochs"], validation_data=validation,
-        callbacks=[guard, *callbacks], verbose=2,
+        train, epochs=recipe["epochs"], initial_epoch=done, steps_per_epoch=steps_per_epoch,
+        validation_data=validation, callbacks=extra, verbose=verbose,
     )
     wall = time.time() - began
     if guard.failure:
-        raise RuntimeError(guard.failure)
-    return history, wall, guard.step
+        raise RuntimeError(guard.failure + (f"; the last good checkpoint is in {checkpoint_dir}"
+                                            if checkpoint_dir else ""))
+    # Counted by the optimizer, so a resumed run reports the whole run's steps.
+    return history, wall, int(model.optimizers()[0].iterations)
 
 
 def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, images, notes=None):

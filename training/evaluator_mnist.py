@@ -29,11 +29,11 @@ def evaluate(model, train_x, test_x, test_y):
     }
 
 
-def run(out=None, epochs=None, data_dir=None, preset=PRESET, dataset=DATASET, bar=ACCURACY_BAR):
+def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, dataset=DATASET, bar=ACCURACY_BAR):
     import keras
 
     import zoo
-    from training.common import fit, package, start
+    from training.common import checkpoint_dir, fit, package, start
 
     entry, recipe = start(preset, epochs)
     train = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
@@ -43,7 +43,7 @@ def run(out=None, epochs=None, data_dir=None, preset=PRESET, dataset=DATASET, ba
     steps_per_epoch = 60000 // recipe["batch_size"] + 1
     schedule = keras.optimizers.schedules.CosineDecay(recipe["learning_rate"], recipe["epochs"] * steps_per_epoch)
     model.compile(optimizer=keras.optimizers.Adam(schedule))
-    _, wall, steps = fit(model, train, recipe, validation=test)
+    _, wall, steps = fit(model, train, recipe, validation=test, checkpoint_dir=checkpoint_dir(preset), resume=resume)
 
     train_x = zoo.data.as_numpy(dataset, "train", data_dir=data_dir)
     test_x, test_y = zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True)

@@ -23,11 +23,11 @@ def evaluate(model, data_dir=None):
     return metrics
 
 
-def run(out=None, epochs=None, data_dir=None):
+def run(out=None, epochs=None, data_dir=None, resume=False):
     import keras
 
     import zoo
-    from training.common import fit, first_per_class, package, start
+    from training.common import checkpoint_dir, fit, first_per_class, package, start
 
     entry, recipe = start(PRESET, epochs)
     train = zoo.data.load("mnist", split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
@@ -35,7 +35,7 @@ def run(out=None, epochs=None, data_dir=None):
     test = zoo.data.load("mnist", split="test", batch_size=512, data_dir=data_dir)
     model = zoo.create(entry["arch"], **entry["config"])
     model.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
-    _, wall, steps = fit(model, train, recipe, validation=test)
+    _, wall, steps = fit(model, train, recipe, validation=test, checkpoint_dir=checkpoint_dir(PRESET), resume=resume)
 
     test_x, test_y = zoo.data.as_numpy("mnist", "test", data_dir=data_dir, with_labels=True)
     metrics = evaluate(model, data_dir)

@@ -18,7 +18,6 @@ from zoo.registry import list_models
 
 def create(arch, **config):
     """Creates an untrained model; see `zoo.registry.create`."""
-    from zoo import models  # noqa: F401  (registers the architectures)
     from zoo.registry import create as _create
 
     return _create(arch, **config)

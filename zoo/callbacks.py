@@ -1,6 +1,10 @@
-"""Callbacks for zoo models: a per-epoch sample grid and a NaN guard."""
+"""Callbacks for zoo models: checkpoint/resume, a NaN guard, a per-epoch sample grid."""
 
+import json
 import math
+import re
+import shutil
+from pathlib import Path
 
 import keras
 
@@ -25,6 +29,7 @@ class NaNGuard(keras.callbacks.Callback):
                 self.failure = f"training diverged: {name} = {value} at step {self.step} (epoch batch {batch})"
                 print(self.failure)
                 self.model.stop_training = True
+                self.model.diverged = True
                 return
 
 
@@ -39,3 +44,54 @@ class SampleGrid(keras.callbacks.Callback):
         from zoo.io import save_grid
 
         save_grid(self.model.sample(self.n, seed=self.seed), f"{self.folder}/epoch_{epoch + 1:03d}.png")
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Saves the whole training state after every epoch, atomically, keeping the last `keep`.
+
+    The state is `model.save_weights`: the weights, every optimizer's slots and
+    iteration count, and every seed generator's state (`GenerativeModel`
+    saves those), so a resumed run continues exactly. Each checkpoint is a
+    folder `epoch_NNNN/` renamed into place when complete; an epoch that
+    diverged (see `NaNGuard`) is not saved, so the last good one stays.
+
+    Args:
+        folder: where the `epoch_NNNN/` folders go.
+        keep: how many to keep.
+    """
+
+    def __init__(self, folder, keep=2):
+        super().__init__()
+        self.folder, self.keep = Path(folder), int(keep)
+
+    def on_epoch_end(self, epoch, logs=None):
+        from zoo.io import atomic_dir
+
+        if getattr(self.model, "diverged", False):
+            return
+        if any(not math.isfinite(float(v)) for v in (logs or {}).values()):
+            return
+        with atomic_dir(self.folder / f"epoch_{epoch + 1:04d}") as tmp:
+            self.model.save_weights(tmp / "state.weights.h5")
+            (tmp / "progress.json").write_text(json.dumps({"epochs_done": epoch + 1}))
+        for old in checkpoints(self.folder)[: -self.keep]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def checkpoints(folder):
+    """Complete checkpoint folders under `folder`, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if re.fullmatch(r"epoch_\d{4}", p.name) and
+                  (p / "progress.json").is_file())
+
+
+def restore(model, folder):
+    """Loads the latest checkpoint into a built, compiled model; returns the epochs it had done (0 if none)."""
+    found = checkpoints(folder)
+    if not found:
+        return 0
+    model.build_all()
+    model.load_weights(found[-1] / "state.weights.h5")
+    return json.loads((found[-1] / "progress.json").read_text())["epochs_done"]

@@ -125,7 +125,9 @@ def _train_and_package(model, args, entry, recipe):
 
     ds = _dataset(args.data, model.image_shape, args.batch_size, seed=args.seed)
     callbacks = []
-    history, wall, steps = fit(model, ds, recipe, callbacks=callbacks)
+    checkpoint_dir = args.checkpoint_dir or f"{os.path.normpath(args.out)}.checkpoints"
+    history, wall, steps = fit(model, ds, recipe, callbacks=callbacks, checkpoint_dir=checkpoint_dir,
+                               resume=args.resume, verbose=1 if sys.stdout.isatty() else 2)
     final = {k: v[-1] for k, v in history.history.items()}
     seen = steps // max(recipe["epochs"], 1) * args.batch_size
     metrics = {
@@ -263,6 +265,8 @@ def build_parser():
         p.add_argument("--precision", default="auto",
                        choices=["auto", "float32", "mixed_float16", "mixed_bfloat16"])
         p.add_argument("--out", required=True, help="preset folder to write")
+        p.add_argument("--checkpoint-dir", help="per-epoch checkpoints (default: OUT.checkpoints)")
+        p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
 
     p = add("train", cmd_train, "Train an architecture from scratch and write a preset folder")
     p.add_argument("arch")

@@ -25,7 +25,9 @@ def atomic_path(path):
     """Yields a temporary path beside `path`; renames it onto `path` if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Keep the full suffix: some writers check it (Keras wants `.weights.h5`).
+    suffix = "".join(path.suffixes)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -120,8 +120,10 @@ def load(name_or_path, precision=None, compile=False):
     """
     import keras
 
-    from zoo import models  # noqa: F401  (registers the architectures)
     from zoo.precision import policy_scope
+    from zoo.registry import architectures
+
+    architectures()  # imports every model module, registering its classes with Keras
 
     folder = resolve(name_or_path)
     meta = verify(folder)
