@@ -1,0 +1,107 @@
+"""Property tests: any input to the public API gives a right answer or a ValueError naming what was expected."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import zoo
+
+SHAPE = (8, 8, 1)
+TINY = {"image_shape": SHAPE, "latent_dim": 2, "filters": [4], "hidden": 8}
+VALID_SEEN = []
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return zoo.create("vae", **TINY)
+
+
+def arrays():
+    dtypes = st.sampled_from([np.float32, np.float64, np.float16, np.uint8, np.int32, np.bool_])
+    shapes = st.one_of(
+        st.just((2, *SHAPE)), st.just((0, *SHAPE)), st.just(SHAPE), st.just((3, 8, 8, 3)),
+        hnp.array_shapes(min_dims=0, max_dims=5, max_side=9),
+    )
+    values = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=16), st.integers(-3, 300))
+    return dtypes.flatmap(lambda d: shapes.flatmap(lambda s: hnp.arrays(d, s, elements=values.map(
+        lambda v: np.array(v).astype(d).item() if np.isfinite(float(v)) or np.dtype(d).kind == "f" else 0))))
+
+
+def good_images():
+    return st.integers(1, 5).flatmap(lambda n: st.one_of(
+        hnp.arrays(np.float32, (n, *SHAPE), elements=st.floats(0, 1, width=32)),
+        hnp.arrays(np.uint8, (n, *SHAPE)),
+    ))
+
+
+def valid_images(x):
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != SHAPE or x.shape[0] == 0 or x.dtype.kind not in "fiub":
+        return False
+    scaled = x.astype(np.float64) / (255.0 if x.dtype == np.uint8 else 1.0)
+    return bool(np.all(np.isfinite(scaled)) and scaled.min() >= -1e-6 and scaled.max() <= 1 + 1e-6)
+
+
+@SETTINGS
+@given(x=st.one_of(arrays(), good_images()), method=st.sampled_from(["encode", "reconstruct", "score", "elbo"]))
+def test_image_methods(vae, x, method):
+    if valid_images(x):
+        out = getattr(vae, method)(x)
+        assert len(out) == len(x) and np.all(np.isfinite(out))
+        VALID_SEEN.append(method)
+    else:
+        with pytest.raises(ValueError, match="expected|must be"):
+            getattr(vae, method)(x)
+
+
+def test_the_valid_branch_was_exercised():
+    # Runs after test_image_methods (file order): the property must not be vacuous.
+    assert len(VALID_SEEN) >= 5
+
+
+@SETTINGS
+@given(z=st.one_of(arrays(), hnp.arrays(np.float32, st.tuples(st.integers(1, 4), st.just(2)),
+                                         elements=st.floats(-3, 3, width=32))))
+def test_decode(vae, z):
+    ok = z.ndim == 2 and z.shape[0] > 0 and z.shape[1] == 2 and z.dtype.kind in "fiu" and np.all(np.isfinite(z.astype(np.float64)))
+    if ok:
+        out = vae.decode(z)
+        assert out.shape == (len(z), *SHAPE) and 0 <= out.min() and out.max() <= 1
+    else:
+        with pytest.raises(ValueError, match=r"latent codes of shape \(batch, 2\)"):
+            vae.decode(z)
+
+
+@SETTINGS
+@given(n=st.one_of(st.integers(-5, 40), st.floats(), st.text(max_size=2), st.none(), st.booleans()),
+       seed=st.one_of(st.none(), st.integers(-3, 2**32), st.floats(), st.text(max_size=1)))
+def test_sample(vae, n, seed):
+    n_ok = isinstance(n, int) and not isinstance(n, bool) and n >= 1
+    seed_ok = seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**31)
+    if n_ok and seed_ok:
+        out = vae.sample(n, seed=seed)
+        assert out.shape == (n, *SHAPE) and 0 <= out.min() and out.max() <= 1
+    else:
+        with pytest.raises(ValueError, match="must be"):
+            vae.sample(n, seed=seed)
+
+
+@SETTINGS
+@given(k=st.one_of(st.integers(-2, 6), st.floats(), st.none()))
+def test_log_prob_k(vae, k):
+    x = np.full((2, *SHAPE), 0.5, np.float32)
+    if isinstance(k, int) and k >= 1:
+        assert np.all(np.isfinite(vae.log_prob(x, k=k)))
+    else:
+        with pytest.raises(ValueError, match="positive integer"):
+            vae.log_prob(x, k=k)
+
+
+def test_export_refuses_bad_formats_and_functions(vae, tmp_path):
+    with pytest.raises(ValueError, match="formats"):
+        zoo.export(vae, tmp_path, formats=("tflite",))
+    with pytest.raises(ValueError, match="unknown functions"):
+        zoo.export(vae, tmp_path, functions=["generate"])
