@@ -3,4 +3,5 @@
 RECIPES = {
     "vae_mnist": "training.vae_mnist",
     "evaluator_mnist": "training.evaluator_mnist",
+    "evaluator_fashion_mnist": "training.evaluator_fashion_mnist",
 }

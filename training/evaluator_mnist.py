@@ -8,6 +8,10 @@ between 10,000 real train images and the 10,000 test images.
 PRESET = "evaluator_mnist"
 DATASET = "mnist"
 ACCURACY_BAR = 0.993
+LICENCES = {
+    "mnist": "MNIST: Yann LeCun and Corinna Cortes, redistributed for research.",
+    "fashion_mnist": "Fashion-MNIST: MIT licence, Zalando Research.",
+}
 
 
 def evaluate(model, train_x, test_x, test_y):
@@ -57,8 +61,8 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
             f"samples; its logits the class accuracy of conditional samples. Test accuracy {verdict} "
             f"the bar of {bar:.1%}. FID (domain) is not Inception FID: never compare the two."
         ),
-        "Limits": "Trained on centred digits only; it is a measuring instrument, not a robust classifier.",
-        "Licence": "MNIST: Yann LeCun and Corinna Cortes, redistributed for research.",
+        "Limits": f"Trained on {dataset} only; it is a measuring instrument, not a robust classifier.",
+        "Licence": LICENCES[dataset],
     }
     return package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
                    {}, notes)

@@ -1,0 +1,31 @@
+"""Quality table: every preset x every figure it records, from `exports/*/metadata.json`.
+
+    python benchmarks/quality.py > benchmarks/quality.md
+
+The figures themselves come from `zoo eval <preset> --baselines` (or the
+preset's recipe); this script only tabulates them, with how each was measured.
+"""
+
+import json
+
+from zoo.cards import format_metric
+from zoo.pretrained import exported_presets, exports_dir
+
+
+def main():
+    print("Every figure as recorded in the presets' metadata; measured by `zoo eval PRESET --baselines` "
+          "on the test split. FID (domain) uses the data set's evaluator preset, never Inception.\n")
+    for name in exported_presets():
+        meta = json.loads((exports_dir() / name / "metadata.json").read_text())
+        hw = meta.get("hardware", {})
+        print(f"## {name}\n\nTrained {meta['training']['steps']} steps in {meta['training']['wall_time_s']} s, "
+              f"{meta['training']['precision']}, {hw.get('cpu_count')} CPU cores ({hw.get('machine')}).\n")
+        print("| figure | value | better | split, n | how |\n|---|---|---|---|---|")
+        for key, m in meta["metrics"].items():
+            better = "higher" if m["higher_is_better"] else "lower"
+            print(f"| {key} | {format_metric(m)} | {better} | {m['split']}, {m['n']} | {m['evaluator']} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()
