@@ -2,6 +2,7 @@
 
 RECIPES = {
     "vae_mnist": "training.vae_mnist",
+    "vae_fashion_mnist": "training.vae_fashion_mnist",
     "evaluator_mnist": "training.evaluator_mnist",
     "evaluator_fashion_mnist": "training.evaluator_fashion_mnist",
 }

@@ -16,6 +16,36 @@ USAGE = {
 }
 
 
+# (figure of the model, figure of a baseline) pairs a card compares.
+COMPARED = (
+    ("recon_mse", "baseline_pca_recon_mse"),
+    ("nll_iwae", "baseline_bernoulli_mixture_nll_test1000"),
+    ("fid_domain", "baseline_gmm_fid_domain"),
+    ("fid_domain", "baseline_kde_fid_domain"),
+    ("kid_domain", "baseline_gmm_kid_domain"),
+    ("kid_domain", "baseline_kde_kid_domain"),
+)
+
+
+def comparisons(metrics):
+    """`[(ours, theirs, beats)]` for each compared pair the metrics hold."""
+    out = []
+    for ours, theirs in COMPARED:
+        if ours in metrics and theirs in metrics:
+            a, b = metrics[ours], metrics[theirs]
+            beats = a["value"] > b["value"] if a["higher_is_better"] else a["value"] < b["value"]
+            out.append((ours, theirs, beats))
+    return out
+
+
+def comparison_lines(metrics):
+    lines = []
+    for ours, theirs, beats in comparisons(metrics):
+        verdict = "beats" if beats else "**does not beat**"
+        lines.append(f"- `{ours}` {format_metric(metrics[ours])} {verdict} `{theirs}` {format_metric(metrics[theirs])}.")
+    return lines
+
+
 def format_metric(m):
     value = m["value"]
     text = f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
@@ -63,6 +93,9 @@ def model_card(meta, images=()):
         metrics_table(meta.get("metrics", {})),
         "",
     ]
+    versus = comparison_lines(meta.get("metrics", {}))
+    if versus:
+        lines += ["## Against the classical baselines", *versus, ""]
     onnx = meta.get("onnx")
     if onnx:
         lines += [
