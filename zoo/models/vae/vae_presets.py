@@ -32,7 +32,7 @@ PRESETS = {
             "likelihood": "bernoulli",
         },
         "recipe": {
-            "epochs": 20,
+            "epochs": 12,
             "batch_size": 128,
             "learning_rate": 1e-3,
             "precision": "float32",
