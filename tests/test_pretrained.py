@@ -108,7 +108,8 @@ def test_rewriting_a_folder_keeps_the_old_version_until_the_new_one_is_complete(
     with pytest.raises(KeyboardInterrupt):
         pretrained.save(model, folder, {"preset": "tiny"}, extra={"samples.png": crash})
     assert verify(folder) == before
-    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "temporary folders left behind"
+    leftovers = [p for p in folder.parent.iterdir() if p.name.endswith((".tmp", ".old"))]
+    assert not leftovers, "temporary folders left behind"
 
 
 # ---- committed presets --------------------------------------------------

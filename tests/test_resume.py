@@ -16,7 +16,7 @@ from zoo.callbacks import checkpoints
 
 ZOO = str(Path(sys.executable).parent / "zoo")
 TINY = ["--set", "image_shape=[8,8,1]", "--set", "latent_dim=2", "--set", "filters=[4]", "--set", "hidden=8"]
-EPOCHS = 40
+EPOCHS = 12
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def pngs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pngs")
     rng = np.random.default_rng(1)
     # Enough images that an epoch takes a moment, so the kill lands mid-run.
-    for i in range(240):
+    for i in range(160):
         img = (rng.uniform(0, 1, (8, 8, 1)) * 255).astype(np.uint8)
         (folder / f"{i:03d}.png").write_bytes(tf.io.encode_png(img).numpy())
     return folder
