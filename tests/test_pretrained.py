@@ -181,3 +181,20 @@ def test_evaluator_separates_real_from_noise(name):
     real = evaluator.features(test_x[:2000])
     same = frechet_distance(real, evaluator.features(train_x))
     assert same < 0.01 * frechet_distance(real, evaluator.features(noise))
+
+
+def test_an_interrupted_export_leaves_the_previous_one_intact(tmp_path, monkeypatch):
+    import zoo.exporters as exporters
+
+    model = zoo.create("vae", **TINY)
+    zoo.export(model, tmp_path, verbose=False)
+    before = {p.relative_to(tmp_path): sha256(p) for p in tmp_path.rglob("*") if p.is_file()}
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed mid-conversion")
+
+    monkeypatch.setattr("tf2onnx.convert.from_function", killed)
+    with pytest.raises(KeyboardInterrupt):
+        exporters.export(zoo.create("vae", **TINY), tmp_path, verbose=False)
+    after = {p.relative_to(tmp_path): sha256(p) for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before, "an interrupted export changed the previous one"

@@ -9,11 +9,13 @@ function; the largest absolute difference is printed, recorded in
 """
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from zoo.io import atomic_dir, atomic_path, write_json
+from zoo.io import atomic_dir, write_json
 
 FORMATS = ("saved_model", "onnx")
 ONNX_OPSET = 17
@@ -80,11 +82,10 @@ def _max_error(reference, got):
     return max(float(np.max(np.abs(np.asarray(r, np.float64) - np.asarray(o, np.float64)))) for r, o in zip(ref, out))
 
 
-def export_saved_model(module, functions, path):
+def tf_saved_model_save(module, functions, path):
     import tensorflow as tf
 
-    with atomic_dir(path) as tmp:
-        tf.saved_model.save(module, str(tmp), signatures=_signatures(module, functions))
+    tf.saved_model.save(module, str(path), signatures=_signatures(module, functions))
     return Path(path)
 
 
@@ -92,13 +93,12 @@ def export_onnx(fn, specs, path):
     import tensorflow as tf
     import tf2onnx
 
-    with atomic_path(path) as tmp:
-        tf2onnx.convert.from_function(
-            tf.function(fn, input_signature=specs, autograph=False),
-            input_signature=specs,
-            opset=ONNX_OPSET,
-            output_path=str(tmp),
-        )
+    tf2onnx.convert.from_function(
+        tf.function(fn, input_signature=specs, autograph=False),
+        input_signature=specs,
+        opset=ONNX_OPSET,
+        output_path=str(path),
+    )
     return Path(path)
 
 
@@ -170,28 +170,45 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = {}
-    if "saved_model" in formats:
-        module = exportable_module(clone, chosen)
-        export_saved_model(module, chosen, out_dir / "saved_model")
-        report["saved_model"] = check_saved_model(out_dir / "saved_model", chosen, reference)
-    if "onnx" in formats:
-        report["onnx"] = {}
-        for name, (fn, specs) in chosen.items():
-            if name in getattr(clone, "onnx_excluded", ("sample",)):
-                continue
-            filename = (onnx_names or {}).get(name, f"{name}.onnx")
-            export_onnx(fn, specs, out_dir / filename)
-            report["onnx"][name] = check_onnx(out_dir / filename, specs, reference[name])
-    write_json(out_dir / "parity.json", {"atol": atol, "max_abs_error": report})
-    for fmt, errors in report.items():
-        for name, err in errors.items():
-            if verbose:
-                print(f"{fmt:12s} {name:12s} max abs error vs Keras: {err:.3g}")
-    worst = [(fmt, n, e) for fmt, errs in report.items() for n, e in errs.items() if not e <= atol]
-    if worst:
-        raise ExportParityError(f"exports differ from Keras by more than {atol}: {worst}")
+    # Everything is written and checked in a scratch folder first, then moved
+    # into place: a failed check or a kill leaves the previous export as it was.
+    with tempfile.TemporaryDirectory(prefix=".export.", dir=out_dir) as scratch:
+        scratch = Path(scratch)
+        report, written = {}, []
+        if "saved_model" in formats:
+            module = exportable_module(clone, chosen)
+            tf_saved_model_save(module, chosen, scratch / "saved_model")
+            report["saved_model"] = check_saved_model(scratch / "saved_model", chosen, reference)
+            written.append("saved_model")
+        if "onnx" in formats:
+            report["onnx"] = {}
+            for name, (fn, specs) in chosen.items():
+                if name in getattr(clone, "onnx_excluded", ("sample",)):
+                    continue
+                filename = (onnx_names or {}).get(name, f"{name}.onnx")
+                export_onnx(fn, specs, scratch / filename)
+                report["onnx"][name] = check_onnx(scratch / filename, specs, reference[name])
+                written.append(filename)
+        for fmt, errors in report.items():
+            for name, err in errors.items():
+                if verbose:
+                    print(f"{fmt:12s} {name:12s} max abs error vs Keras: {err:.3g}")
+        worst = [(fmt, n, e) for fmt, errs in report.items() for n, e in errs.items() if not e <= atol]
+        if worst:
+            raise ExportParityError(f"exports differ from Keras by more than {atol}: {worst}")
+        write_json(scratch / "parity.json", {"atol": atol, "max_abs_error": report})
+        for name in [*written, "parity.json"]:
+            _move_into_place(scratch / name, out_dir / name)
     return report
+
+
+def _move_into_place(src, dst):
+    if src.is_dir():
+        with atomic_dir(dst) as tmp:
+            os.rmdir(tmp)
+            os.replace(src, tmp)
+    else:
+        os.replace(src, dst)
 
 
 def _constant(v):
