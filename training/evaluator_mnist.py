@@ -14,7 +14,7 @@ LICENCES = {
 }
 
 
-def evaluate(model, train_x, test_x, test_y):
+def evaluate(model, train_x, test_x, test_y, preset=PRESET):
     from training.common import metric
     from zoo.metrics.distances import frechet_distance, kernel_inception_distance
 
@@ -26,7 +26,7 @@ def evaluate(model, train_x, test_x, test_y):
         "accuracy": metric(accuracy, "ratio", "test", len(test_x), "argmax of the logits", True),
         "fid_domain_train_vs_test": metric(
             frechet_distance(real, test), "", "train[:10000] vs test", len(test_x),
-            f"FID (domain) of real images, {PRESET} features: the floor for samples", False),
+            f"FID (domain) of real images, {preset} features: the floor for samples", False),
         "kid_domain_train_vs_test": metric(
             kid, "", "train[:10000] vs test", len(test_x),
             f"KID (domain) of real images (std {kid_std:.2g} over 50 subsets of 1000)", False),
@@ -51,7 +51,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
 
     train_x = zoo.data.as_numpy(dataset, "train", data_dir=data_dir)
     test_x, test_y = zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True)
-    metrics = evaluate(model, train_x, test_x, test_y)
+    metrics = evaluate(model, train_x, test_x, test_y, preset)
     for name, m in metrics.items():
         print(f"{name:28s} {m['value']:.6g}  ({m['evaluator']}, {m['split']})")
     verdict = "meets" if metrics["accuracy"]["value"] >= bar else "DOES NOT meet"
