@@ -75,5 +75,6 @@ def test_killed_and_resumed_matches_an_uninterrupted_run(kind, pngs, tmp_path):
     done = int(checkpoints(f"{cut}.checkpoints")[-1].name.split("_")[1])
     assert 2 <= done < EPOCHS
     subprocess.run(command(kind, pngs, cut, extra) + ["--resume"], check=True, capture_output=True)
+    assert not Path(f"{cut}.checkpoints").exists(), "a finished run keeps no checkpoints"
     for a, b in zip(weights(whole), weights(cut)):
         np.testing.assert_allclose(a, b, atol=1e-6)

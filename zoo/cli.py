@@ -140,7 +140,12 @@ def _train_and_package(model, args, entry, recipe):
     data_files = {}
     if args.data in __import__("zoo").data.BUILTIN:
         data_files = __import__("zoo").data.raw_files(args.data)
-    return package(model, args.out, entry, recipe, metrics, wall, steps, data_files, images)
+    written = package(model, args.out, entry, recipe, metrics, wall, steps, data_files, images)
+    # The run is complete and packaged: its checkpoints are no longer needed.
+    import shutil
+
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return written
 
 
 def cmd_train(args):
@@ -297,6 +302,7 @@ def build_parser():
 
 
 def main(argv=None):
+    _quiet_tf()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -64,7 +64,7 @@ def atomic_dir(path):
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
-        with open(path.parent / f".{path.name}.lock", "a") as lock:
+        with open(_lock_path(path), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             old = None
             if path.exists():
@@ -77,6 +77,13 @@ def atomic_dir(path):
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _lock_path(path):
+    # Kept out of the user's folder: one lock file per target path, in the temp dir.
+    folder = Path(tempfile.gettempdir()) / "zoo-locks"
+    folder.mkdir(exist_ok=True)
+    return folder / (hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32] + ".lock")
 
 
 def sha256(path):
