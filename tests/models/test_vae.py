@@ -13,6 +13,9 @@ TINY = {"image_shape": (8, 8, 1), "latent_dim": 3, "filters": [4], "hidden": 8}
 
 @pytest.fixture(scope="module")
 def vae():
+    import keras
+
+    keras.utils.set_random_seed(0)
     return zoo.create("vae", **TINY)
 
 
@@ -29,10 +32,12 @@ def test_kl_is_zero_at_the_prior_and_matches_the_closed_form(vae):
 
 
 def test_importance_weighted_bound_is_at_least_the_elbo(vae):
-    x = images()
-    elbo = vae.elbo(x).mean()
+    x = images(32)
+    # k=1 is the ELBO; averaged over seeds its noise is small beside the gap to k=64.
+    elbo = np.mean([vae.log_prob(x, k=1, seed=s).mean() for s in range(20)])
     iwae = vae.log_prob(x, k=64).mean()
-    assert iwae >= elbo - 0.05
+    assert iwae > elbo
+    assert abs(vae.elbo(x).mean() - elbo) < 1.0
     np.testing.assert_array_equal(vae.log_prob(x, k=8, seed=3), vae.log_prob(x, k=8, seed=3))
 
 
