@@ -111,11 +111,13 @@ def model_card(meta, images=()):
 
 
 def headline(meta):
-    """The few figures shown in the README for one preset."""
-    parts = []
-    for name, m in meta.get("metrics", {}).items():
-        label = name.replace("baseline_", "") + (" (baseline)" if m.get("baseline") else "")
-        parts.append(f"{label} {format_metric(m)}")
+    """The model's own figures, and how many baseline comparisons it wins, for the README."""
+    metrics = meta.get("metrics", {})
+    parts = [f"{name} {format_metric(m)}" for name, m in metrics.items() if not m.get("baseline")]
+    versus = comparisons(metrics)
+    if versus:
+        wins = sum(beats for _, _, beats in versus)
+        parts.append(f"beats the classical baselines in {wins} of {len(versus)} comparisons (see card)")
     return "; ".join(parts)
 
 
