@@ -21,3 +21,19 @@ def data_dir_or_skip(name="mnist"):
     if not root or not os.path.isfile(os.path.join(root, folder, "t10k-images-idx3-ubyte.gz")):
         pytest.skip(f"ZOO_DATA_DIR does not hold {folder}/ (set it to ../shared/data)")
     return root
+
+
+# The tiny VAE the CLI tests train, as `zoo train --set` arguments.
+TINY_VAE_ARGS = ["--set", "image_shape=[8,8,1]", "--set", "latent_dim=2", "--set", "filters=[4]", "--set", "hidden=8"]
+
+
+def write_pngs(folder, n, shape, seed=0):
+    """Writes `n` random grey PNGs of `shape` (h, w, 1) into `folder`; returns it."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        img = (rng.uniform(0, 1, shape) * 255).astype(np.uint8)
+        (folder / f"{i:03d}.png").write_bytes(tf.io.encode_png(img).numpy())
+    return folder

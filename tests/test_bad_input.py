@@ -105,3 +105,30 @@ def test_export_refuses_bad_formats_and_functions(vae, tmp_path):
         zoo.export(vae, tmp_path, formats=("tflite",))
     with pytest.raises(ValueError, match="unknown functions"):
         zoo.export(vae, tmp_path, functions=["generate"])
+
+
+ANY = st.one_of(st.none(), st.booleans(), st.integers(-3, 70), st.floats(allow_nan=True), st.text(max_size=3),
+                st.tuples(st.integers(-1, 9), st.integers(-1, 9), st.integers(-1, 4)))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from tests.conftest import write_pngs
+
+    return write_pngs(tmp_path_factory.mktemp("imgs"), 5, (9, 7, 1))
+
+
+@SETTINGS
+@given(image_shape=ANY, batch_size=ANY, on_error=st.one_of(st.sampled_from(["skip", "raise"]), ANY))
+def test_image_folder_arguments(folder, image_shape, batch_size, on_error):
+    """Arguments of the folder loader: a dataset of the asked shape, or a ValueError saying what was expected."""
+    shape_ok = (isinstance(image_shape, tuple) and len(image_shape) == 3 and all(
+        isinstance(d, int) and d > 0 for d in image_shape) and image_shape[-1] in (1, 3))
+    batch_ok = isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0
+    if shape_ok and batch_ok and on_error in ("skip", "raise"):
+        batch = next(iter(zoo.data.image_folder(folder, image_shape=image_shape, batch_size=batch_size,
+                                                on_error=on_error)))
+        assert tuple(batch.shape[1:]) == image_shape and batch.dtype == "float32"
+    else:
+        with pytest.raises(ValueError):
+            zoo.data.image_folder(folder, image_shape=image_shape, batch_size=batch_size, on_error=on_error)

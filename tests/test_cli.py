@@ -10,22 +10,18 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.conftest import TINY_VAE_ARGS, write_pngs
 from zoo.cli import main
 from zoo.pretrained import exported_presets
 
 # The console script installed beside this interpreter (the venv need not be on PATH).
 ZOO = str(Path(sys.executable).parent / "zoo")
-TINY = ["--set", "image_shape=[8,8,1]", "--set", "latent_dim=2", "--set", "filters=[4]", "--set", "hidden=8"]
+TINY = TINY_VAE_ARGS
 
 
 @pytest.fixture(scope="module")
 def pngs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pngs")
-    rng = np.random.default_rng(0)
-    for i in range(12):
-        img = (rng.uniform(0, 1, (10, 12, 1)) * 255).astype(np.uint8)
-        (folder / f"{i}.png").write_bytes(tf.io.encode_png(img).numpy())
-    return folder
+    return write_pngs(tmp_path_factory.mktemp("pngs"), 12, (10, 12, 1), seed=0)
 
 
 @pytest.fixture(scope="module")

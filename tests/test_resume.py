@@ -9,25 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import zoo
+from tests.conftest import TINY_VAE_ARGS, write_pngs
 from zoo.callbacks import checkpoints
 
 ZOO = str(Path(sys.executable).parent / "zoo")
-TINY = ["--set", "image_shape=[8,8,1]", "--set", "latent_dim=2", "--set", "filters=[4]", "--set", "hidden=8"]
+TINY = TINY_VAE_ARGS
 EPOCHS = 12
 
 
 @pytest.fixture(scope="module")
 def pngs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pngs")
-    rng = np.random.default_rng(1)
     # Enough images that an epoch takes a moment, so the kill lands mid-run.
-    for i in range(160):
-        img = (rng.uniform(0, 1, (8, 8, 1)) * 255).astype(np.uint8)
-        (folder / f"{i:03d}.png").write_bytes(tf.io.encode_png(img).numpy())
-    return folder
+    return write_pngs(tmp_path_factory.mktemp("pngs"), 160, (8, 8, 1), seed=1)
 
 
 def command(kind, data, out, extra=()):
