@@ -55,7 +55,8 @@ def format_metric(m):
 
 def metrics_table(metrics):
     rows = ["| metric | value | better | measured on | how |", "|---|---|---|---|---|"]
-    for name, m in metrics.items():
+    # The model's own figures first, then the baselines', whatever order they were measured in.
+    for name, m in sorted(metrics.items(), key=lambda item: bool(item[1].get("baseline"))):
         tag = " (baseline)" if m.get("baseline") else ""
         better = "higher" if m["higher_is_better"] else "lower"
         rows.append(f"| `{name}`{tag} | {format_metric(m)} | {better} | {m['split']}, n={m['n']} | {m['evaluator']} |")
