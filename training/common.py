@@ -6,8 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.metrics.evaluate import metric  # noqa: F401  (recipes' figures share one format)
-
 
 def checkpoint_dir(preset):
     """Where a recipe's per-epoch checkpoints go: `runs/<preset>.checkpoints` of the checkout."""
@@ -116,19 +114,6 @@ def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, ima
     written = pretrained.save(model, out_dir, meta, extra=extra)
     print(f"wrote {out_dir}")
     return written
-
-
-def as_batches(x, batch_size, seed, labels=None):
-    """A shuffled, repeated-per-epoch tf.data pipeline over in-memory arrays."""
-    import tensorflow as tf
-
-    data = x if labels is None else (x, labels)
-    return (
-        tf.data.Dataset.from_tensor_slices(data)
-        .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
 
 
 def first_per_class(labels, per_class=1):

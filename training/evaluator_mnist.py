@@ -15,7 +15,7 @@ LICENCES = {
 
 
 def evaluate(model, train_x, test_x, test_y, preset=PRESET):
-    from training.common import metric
+    from zoo.metrics.evaluate import metric
     from zoo.metrics.distances import frechet_distance, kernel_inception_distance
 
     accuracy = float((model.classify(test_x) == test_y).mean())

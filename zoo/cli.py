@@ -121,7 +121,9 @@ def _parse_settings(pairs):
 
 
 def _train_and_package(model, args, entry, recipe):
-    from training.common import fit, metric, package
+    import zoo
+    from training.common import fit, package
+    from zoo.metrics.evaluate import metric
 
     ds = _dataset(args.data, model.image_shape, args.batch_size, seed=args.seed)
     callbacks = []
@@ -138,8 +140,8 @@ def _train_and_package(model, args, entry, recipe):
     if hasattr(model, "sample"):
         images["samples.png"] = (model.sample(64, seed=0), 8)
     data_files = {}
-    if args.data in __import__("zoo").data.BUILTIN:
-        data_files = __import__("zoo").data.raw_files(args.data)
+    if args.data in zoo.data.BUILTIN:
+        data_files = zoo.data.raw_files(args.data)
     written = package(model, args.out, entry, recipe, metrics, wall, steps, data_files, images)
     # The run is complete and packaged: its checkpoints are no longer needed.
     import shutil
@@ -179,14 +181,13 @@ def cmd_finetune(args):
 
     import zoo
     from zoo.precision import set_policy
+    from zoo.pretrained import compile_for_finetuning
 
     keras.utils.set_random_seed(args.seed)
     precision = set_policy(args.precision)
     model = zoo.load(args.preset)
     base = model.preset_metadata
-    lr = args.lr or base.get("recipe", {}).get("learning_rate", 1e-3)
-    model.compile(optimizer=keras.optimizers.Adam(lr))
-    model.build_all()
+    lr = compile_for_finetuning(model, base, args.lr)
     recipe = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": lr,
               "precision": precision, "seed": args.seed, "base_preset": base["preset"]}
     entry = {"name": os.path.basename(os.path.normpath(args.out)), "arch": base["architecture"],
@@ -207,7 +208,7 @@ def cmd_export(args):
 
 def cmd_eval(args):
     _quiet_tf()
-    from zoo.metrics.evaluate import baselines, evaluate
+    from zoo.metrics.evaluate import card_figures, evaluate
     from zoo.pretrained import update_metrics
 
     model = _load(args.name)
@@ -217,10 +218,9 @@ def cmd_eval(args):
 
     if dataset not in zoo.data.BUILTIN:
         raise SystemExit(f"zoo: eval needs a built-in data set (one of {sorted(zoo.data.BUILTIN)}), got {dataset!r}")
-    metrics = evaluate(model, dataset, n=args.n, metrics=args.metrics.split(",") if args.metrics else None)
-    if args.baselines:
-        code = getattr(model, "latent_dim", None)
-        metrics.update({f"baseline_{k}": v for k, v in baselines(dataset, code_size=code, n=args.n).items()})
+    subset = args.metrics.split(",") if args.metrics else None
+    measure = card_figures if args.baselines else evaluate
+    metrics = measure(model, dataset, n=args.n, metrics=subset)
     for name, m in metrics.items():
         print(f"{name:34s} {m['value']:<10.6g} [{m['evaluator']}; {m['split']}, n={m['n']}]")
     if args.no_write:

@@ -63,8 +63,6 @@ def float32_clone(model):
     Returns:
         A built model of the same class, every variable float32.
     """
-    import keras
-
     with policy_scope("float32"):
         clone = model.__class__.from_config(model.get_config())
         clone.build_all()

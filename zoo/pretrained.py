@@ -7,6 +7,7 @@ other file; loading checks them all before anything is deserialized, then
 deserializes the config in Keras' safe mode (no `Lambda`, no unknown classes).
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -135,7 +136,7 @@ def load(name_or_path, precision=None, compile=False):
         config.get("registered_name", "")
     ).startswith("zoo>"):
         raise PresetError(f"{folder / 'config.json'} does not describe a zoo model")
-    scope = policy_scope(precision) if precision else _nullcontext()
+    scope = policy_scope(precision) if precision else contextlib.nullcontext()
     with scope:
         try:
             model = keras.saving.deserialize_keras_object(config, safe_mode=True)
@@ -149,22 +150,14 @@ def load(name_or_path, precision=None, compile=False):
     return model
 
 
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def compile_for_finetuning(model, meta, learning_rate=None):
+    """Compiles a loaded preset with Adam at `learning_rate`, else its recipe's; returns the rate."""
     import keras
 
-    recipe = meta.get("recipe", {})
-    lr = learning_rate or recipe.get("learning_rate", 1e-3)
+    lr = learning_rate or meta.get("recipe", {}).get("learning_rate", 1e-3)
     model.compile(optimizer=keras.optimizers.Adam(lr))
     model.build_all()
-    return model
+    return lr
 
 
 def library_versions():

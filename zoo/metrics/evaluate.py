@@ -142,3 +142,11 @@ def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0):
                 value["evaluator"] = f"{name}: " + value["evaluator"]
                 out[f"{name}_{key}"] = value
     return out
+
+
+def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
+    """Everything a generative preset's card shows: its own figures (or `metrics` of them), then the baselines'."""
+    figures = evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed)
+    found = baselines(dataset, code_size=getattr(model, "latent_dim", None), n=n, data_dir=data_dir, seed=seed)
+    figures.update({f"baseline_{k}": v for k, v in found.items()})
+    return figures
