@@ -13,6 +13,12 @@ from zoo.registry import architectures
 # A tiny configuration per architecture; a new architecture must add one.
 TINY = {
     "vae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4], "hidden": 8},
+    "ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "hidden": [6]},
+    "stacked_ae": {"image_shape": (8, 8, 1), "latent_dim": 3, "hidden": [6]},
+    "sparse_ae": {"image_shape": (8, 8, 1), "latent_dim": 80, "l1": 1e-2},
+    "conv_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4]},
+    "denoising_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4]},
+    "swap_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4], "identities": 2},
     "evaluator": {"image_shape": (8, 8, 1), "num_classes": 3, "filters": [4], "features": 6},
 }
 
