@@ -23,6 +23,8 @@ setup(
         "tf2onnx>=1.16.1,<1.18",
         "onnxruntime>=1.20,<1.33",
         "protobuf>=5,<8",
+        # Figures for `zoo plot-latent` and the cards (zoo.plots), drawn off-screen with Agg.
+        "matplotlib>=3.8,<3.12",
     ],
     extras_require={
         "test": ["pytest>=8,<10", "hypothesis>=6.100,<7"],

@@ -15,11 +15,21 @@ def _float32_policy():
     keras.mixed_precision.set_global_policy("float32")
 
 
+# A file each built-in set's raw folder holds.
+RAW_FILE = {
+    "mnist": "mnist/t10k-images-idx3-ubyte.gz",
+    "fashion_mnist": "fashion-mnist/t10k-images-idx3-ubyte.gz",
+    "att_faces": "att_faces/att_faces-orl-pgm-00.zip",
+    "cifar10": "cifar10/cifar10-jpg-test-00.zip",
+    "celeba": "celeba/celebA-first10k-89x109-jpg-00.zip",
+    "celeba_64": "celeba/celebA-first10k-89x109-jpg-00.zip",
+}
+
+
 def data_dir_or_skip(name="mnist"):
     root = os.environ.get("ZOO_DATA_DIR")
-    folder = {"mnist": "mnist", "fashion_mnist": "fashion-mnist"}[name]
-    if not root or not os.path.isfile(os.path.join(root, folder, "t10k-images-idx3-ubyte.gz")):
-        pytest.skip(f"ZOO_DATA_DIR does not hold {folder}/ (set it to ../shared/data)")
+    if not root or not os.path.isfile(os.path.join(root, RAW_FILE[name])):
+        pytest.skip(f"ZOO_DATA_DIR does not hold {RAW_FILE[name]} (set it to ../shared/data)")
     return root
 
 

@@ -19,7 +19,7 @@ TINY = {
     "conv_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4]},
     "denoising_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4]},
     "swap_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4], "identities": 2},
-    "evaluator": {"image_shape": (8, 8, 1), "num_classes": 3, "filters": [4], "features": 6},
+    "evaluator": {"image_shape": (8, 8, 1), "num_classes": 3, "filters": [4], "features": 6, "augment_flip": True},
 }
 
 ARCHS = sorted(architectures())

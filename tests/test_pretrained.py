@@ -122,8 +122,15 @@ def test_committed_preset_verifies_loads_and_samples(name):
     meta = verify(pretrained.exports_dir() / name)
     assert {"config.json", "model.weights.h5", "model.onnx", "MODEL_CARD.md"} <= set(meta["files"])
     model = zoo.load(name)
-    if not hasattr(model, "sample"):
+    if hasattr(model, "classify"):
         assert model.classify(np.zeros((2, *model.image_shape), np.float32)).shape == (2,)
+        return
+    if not hasattr(model, "sample"):
+        x = np.random.default_rng(0).uniform(0, 1, (3, *model.image_shape)).astype(np.float32)
+        labels = [0, 1, 0] if model.conditional else None
+        rebuilt = model.reconstruct(x, labels=labels)
+        assert rebuilt.shape == x.shape and 0.0 <= rebuilt.min() and rebuilt.max() <= 1.0
+        assert "reconstructions.png" in meta["files"]
         return
     assert "samples.png" in meta["files"]
     x = model.sample(8, seed=0)
@@ -148,7 +155,13 @@ def test_committed_figures_recompute(name):
     if not stored:
         pytest.skip(f"{name} stores none of {RECOMPUTED}")
     n = next((m["n"] for k, m in stored.items() if k == "fid_domain"), 10000)
-    again = evaluate(zoo.load(name), dataset, n=n, metrics=list(stored))
+    model = zoo.load(name)
+    again = evaluate(model, dataset, n=n, metrics=list(stored))
+    if "outlier_auroc" in meta["metrics"]:
+        from zoo.metrics.evaluate import outlier_figures
+
+        stored["outlier_auroc"] = meta["metrics"]["outlier_auroc"]
+        again["outlier_auroc"] = outlier_figures(model, dataset)["outlier_auroc"]
     assert set(again) == set(stored)
     for key, m in stored.items():
         assert again[key]["value"] == pytest.approx(m["value"], rel=1e-3, abs=1e-6), key

@@ -4,5 +4,10 @@ RECIPES = {
     "vae_mnist": "training.vae_mnist",
     "vae_fashion_mnist": "training.vae_fashion_mnist",
     "evaluator_mnist": "training.evaluator_mnist",
+    **{name: "training.autoencoder" for name in (
+        "ae_mnist", "stacked_ae_mnist", "ae2d_mnist", "sparse_ae_mnist", "conv_ae_fashion_mnist",
+        "denoising_ae_mnist")},
     "evaluator_fashion_mnist": "training.evaluator_fashion_mnist",
+    "evaluator_cifar10": "training.evaluator_cifar10",
+    "swap_ae_att_faces": "training.swap_ae",
 }

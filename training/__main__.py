@@ -22,7 +22,9 @@ def main(argv=None):
                              "run goes straight to measuring and packaging)")
     args = parser.parse_args(argv)
     recipe = importlib.import_module(RECIPES[args.preset])
-    recipe.run(out=args.out, epochs=args.epochs, data_dir=args.data_dir, resume=args.resume)
+    # A module may hold the recipes of several presets; it is told which one.
+    shared = {"preset": args.preset} if getattr(recipe, "PRESET", None) is None else {}
+    recipe.run(out=args.out, epochs=args.epochs, data_dir=args.data_dir, resume=args.resume, **shared)
 
 
 if __name__ == "__main__":

@@ -71,12 +71,13 @@ def fit(model, train, recipe, validation=None, callbacks=(), checkpoint_dir=None
     return history, wall, int(model.optimizers()[0].iterations)
 
 
-def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, images, notes=None):
+def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, images, notes=None, plots=None):
     """Writes the preset folder: weights, config, model.onnx, images, card, metadata.
 
     Args:
         images: `{filename: (batch in [0, 1], nrow)}` grids to write.
         notes: extra card sections `{heading: markdown}`.
+        plots: `{filename: writer(path)}` for other figures (maps, curves).
     """
     from zoo import pretrained
     from zoo.cards import model_card
@@ -104,16 +105,25 @@ def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, ima
     extra = {
         "model.onnx": lambda p: p.write_bytes(onnx_bytes),
         **{name: (lambda p, imgs=imgs, nrow=nrow: save_grid(imgs, p, nrow)) for name, (imgs, nrow) in images.items()},
+        **(plots or {}),
     }
     # The card is written from the same metadata, checksummed like every other file.
     from zoo.pretrained import hardware, library_versions
 
     meta["hardware"] = hardware()
     meta["library_versions"] = library_versions()
-    extra["MODEL_CARD.md"] = lambda p: p.write_text(model_card(meta, images=list(images)))
+    extra["MODEL_CARD.md"] = lambda p: p.write_text(model_card(meta, images=[*images, *(plots or {})]))
     written = pretrained.save(model, out_dir, meta, extra=extra)
     print(f"wrote {out_dir}")
     return written
+
+
+def interleave(a, b, per_row):
+    """Rows of `per_row` images of `a`, each followed by the same row of `b`."""
+    rows = []
+    for i in range(0, len(a), per_row):
+        rows += [a[i : i + per_row], b[i : i + per_row]]
+    return np.concatenate(rows)
 
 
 def first_per_class(labels, per_class=1):

@@ -11,6 +11,9 @@ ACCURACY_BAR = 0.993
 LICENCES = {
     "mnist": "MNIST: Yann LeCun and Corinna Cortes, redistributed for research.",
     "fashion_mnist": "Fashion-MNIST: MIT licence, Zalando Research.",
+    "cifar10": ("CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton (cite the 2009 tech report). "
+                "Trained and measured on a lossy JPEG copy: figures are not exactly comparable with "
+                "figures on the original lossless batches."),
 }
 
 
@@ -44,7 +47,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
                           with_labels=True, data_dir=data_dir)
     test = zoo.data.load(dataset, split="test", batch_size=1000, with_labels=True, data_dir=data_dir)
     model = zoo.create(entry["arch"], **entry["config"])
-    steps_per_epoch = 60000 // recipe["batch_size"] + 1
+    steps_per_epoch = -(-zoo.data.info(dataset)["splits"]["train"] // recipe["batch_size"])
     schedule = keras.optimizers.schedules.CosineDecay(recipe["learning_rate"], recipe["epochs"] * steps_per_epoch)
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     _, wall, steps = fit(model, train, recipe, validation=test, checkpoint_dir=checkpoint_dir(preset), resume=resume)

@@ -8,8 +8,6 @@ of Bernoulli products (log-likelihood under the same grey-level Bernoulli
 likelihood), a Gaussian mixture and a kernel density estimate (samples).
 """
 
-import numpy as np
-
 PRESET = "vae_mnist"
 
 
@@ -34,7 +32,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, first_per_class, package, start
+    from training.common import checkpoint_dir, fit, first_per_class, interleave, package, start
 
     entry, recipe = start(preset, epochs)
     train = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
@@ -53,7 +51,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     images = {
         "samples.png": (model.sample(64, seed=0), 8),
         # Rows alternate: ten test images, one per class, then their reconstructions.
-        "reconstructions.png": (_interleave(shown, model.reconstruct(shown), 10), 10),
+        "reconstructions.png": (interleave(shown, model.reconstruct(shown), 10), 10),
     }
     notes = {
         "Limits": (
@@ -72,9 +70,3 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     return package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
                    images, notes)
 
-
-def _interleave(a, b, per_row):
-    rows = []
-    for i in range(0, len(a), per_row):
-        rows += [a[i : i + per_row], b[i : i + per_row]]
-    return np.concatenate(rows)

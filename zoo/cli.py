@@ -1,4 +1,5 @@
-"""The `zoo` command: list, inspect, sample, reconstruct, train, fine-tune and export models.
+"""The `zoo` command: list, inspect, sample, reconstruct, train, fine-tune, export and measure models,
+and the uses of autoencoders (latent maps, few-label probes, outliers, denoising, face swap).
 
 TensorFlow is imported only by the commands that need it, so `zoo list` and
 `zoo --help` answer at once.
@@ -18,6 +19,11 @@ EXAMPLES = {
     "finetune": "zoo finetune vae_mnist --data my_pngs/ --epochs 3 --out ft/",
     "export": "zoo export vae_mnist --out exported/",
     "eval": "zoo eval vae_mnist --n 10000",
+    "plot-latent": "zoo plot-latent ae2d_mnist --out map.png",
+    "probe": "zoo probe ae_mnist --per-class 100",
+    "outliers": "zoo outliers ae_mnist --outliers fashion_mnist",
+    "denoise": "zoo denoise denoising_ae_mnist --noise 0.5 --out denoised.png",
+    "swap": "zoo swap swap_ae_att_faces --data att_faces --to 1 --out swaps.png",
 }
 
 
@@ -230,6 +236,116 @@ def cmd_eval(args):
     print(f"recorded in {meta['preset']}'s metadata.json and card; run `python -m zoo.cards` for the README")
 
 
+def _builtin_or_exit(name, what="--data"):
+    import zoo.data
+
+    if name not in zoo.data.BUILTIN:
+        raise SystemExit(f"zoo: {what} must be a built-in data set (one of {sorted(zoo.data.BUILTIN)}), "
+                         f"got {name!r}")
+    return name
+
+
+def _needs(model, name, method, what):
+    if not hasattr(model, method):
+        raise SystemExit(f"zoo: {name} is a {model.arch}, which has no {method}(); {what}")
+
+
+def cmd_plot_latent(args):
+    import numpy as np
+
+    import zoo.data
+    from zoo.plots import latent_map
+
+    model = _load(args.name)
+    _needs(model, args.name, "encode", "plot-latent needs a model with a code (an autoencoder or a VAE)")
+    dataset = _builtin_or_exit(args.data or model.preset_metadata["dataset"]["name"])
+    x, y = zoo.data.as_numpy(dataset, args.split, with_labels=True, take=args.n, image_shape=model.image_shape)
+    codes = model.encode(x)
+    title = f"{args.name}: {dataset} {args.split} in the code plane"
+    if codes.shape[1] != 2:
+        # A wider code is shown through its two principal directions, and the title says so.
+        from zoo.metrics.classical import PCA
+
+        codes = PCA(2).fit(codes).transform(codes).astype(np.float32)
+        title = f"{args.name}: {dataset} {args.split}, first 2 principal directions of the {model.latent_dim}-d code"
+    latent_map(codes, y, zoo.data.info(dataset)["class_names"], args.out, title=title)
+    print(f"wrote {args.out}: {len(x)} {dataset} {args.split} images in the code plane, coloured by label")
+
+
+def cmd_probe(args):
+    from zoo.metrics.evaluate import few_label_figures
+
+    model = _load(args.name)
+    _needs(model, args.name, "encoder", "the few-label study needs an encoder")
+    dataset = _builtin_or_exit(args.data or model.preset_metadata["dataset"]["name"])
+    figures = few_label_figures(model, dataset, per_class=args.per_class, seed=args.seed)
+    for name, m in figures.items():
+        print(f"{name:34s} {m['value']:.4f}  [{m['evaluator']}; {m['split']}, n={m['n']}]")
+
+
+def cmd_outliers(args):
+    import zoo.data
+    from zoo.metrics.outliers import auroc
+
+    model = _load(args.name)
+    _needs(model, args.name, "score", "outlier detection needs a score()")
+    inliers = _builtin_or_exit(args.inliers or model.preset_metadata["dataset"]["name"], "--inliers")
+    x_in = zoo.data.as_numpy(inliers, "test", image_shape=model.image_shape)
+    if os.path.isdir(args.outliers):
+        import numpy as np
+
+        ds = zoo.data.image_folder(args.outliers, image_shape=model.image_shape, batch_size=512, shuffle=False)
+        x_out = np.concatenate([np.asarray(b) for b in ds])
+    else:
+        x_out = zoo.data.as_numpy(_builtin_or_exit(args.outliers, "--outliers"), "test",
+                                  image_shape=model.image_shape)
+    s_in, s_out = model.score(x_in), model.score(x_out)
+    print(f"AUROC {auroc(s_in, s_out):.4f}: score() of {len(x_in)} {inliers} test images (inliers) against "
+          f"{len(x_out)} images of {args.outliers} (outliers)")
+    print(f"median score: inliers {float(sorted(s_in)[len(s_in) // 2]):.5g}, "
+          f"outliers {float(sorted(s_out)[len(s_out) // 2]):.5g}")
+
+
+def cmd_denoise(args):
+    import numpy as np
+
+    import zoo.data
+    from zoo.io import save_grid
+    from zoo.metrics.core import psnr
+    from zoo.metrics.filters import add_noise, median_filter
+
+    model = _load(args.name)
+    _needs(model, args.name, "denoise", "use a denoising_ae preset, e.g. denoising_ae_mnist")
+    dataset = _builtin_or_exit(args.data or model.preset_metadata["dataset"]["name"])
+    clean = zoo.data.as_numpy(dataset, "test", take=args.n, image_shape=model.image_shape)
+    noisy = add_noise(clean, args.kind, args.noise, seed=args.seed)
+    median, denoised = median_filter(noisy, 3), model.denoise(noisy)
+    print(f"PSNR on {len(clean)} {dataset} test images, {args.kind} noise {args.noise}: noisy {psnr(noisy, clean):.2f} dB, "
+          f"3x3 median {psnr(median, clean):.2f} dB, {args.name} {psnr(denoised, clean):.2f} dB")
+    k = min(len(clean), 10)
+    save_grid(np.concatenate([clean[:k], noisy[:k], median[:k], denoised[:k]]), args.out, nrow=k)
+    print(f"wrote {args.out}: rows are clean, noisy, median filter, {args.name}")
+
+
+def cmd_swap(args):
+    import numpy as np
+
+    from zoo.io import save_grid
+
+    model = _load(args.name)
+    _needs(model, args.name, "swap", "use a swap_ae preset, e.g. swap_ae_att_faces")
+    ds = _dataset(args.data, model.image_shape, args.n, split="test", take=args.n)
+    batch = next(iter(ds))
+    x = np.asarray(batch[0] if isinstance(batch, tuple) else batch)[: args.n]
+    swapped = model.swap(x, to=args.to)
+    per_row = min(len(x), 8)
+    rows = []
+    for i in range(0, len(x), per_row):
+        rows += [x[i:i + per_row], swapped[i:i + per_row]]
+    save_grid(np.concatenate(rows), args.out, nrow=per_row)
+    print(f"wrote {args.out}: rows alternate input / redrawn by identity {args.to}'s decoder")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="zoo", description="Generative models for Keras 3 / TensorFlow, pretrained and ready to use.",
@@ -298,6 +414,40 @@ def build_parser():
     p.add_argument("--data", help="built-in data set (default: the preset's own)")
     p.add_argument("--baselines", action="store_true", help="also measure the classical baselines")
     p.add_argument("--no-write", action="store_true", help="print only; leave metadata.json as it is")
+
+    p = add("plot-latent", cmd_plot_latent, "Draw a data set in a model's code plane, coloured by label")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--split", default="test")
+    p.add_argument("-n", type=int, default=None, help="number of images (default: the whole split)")
+    p.add_argument("--out", default="map.png")
+
+    p = add("probe", cmd_probe, "Few-label classification with a pretrained encoder against from-scratch baselines")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in labelled data set (default: the preset's own)")
+    p.add_argument("--per-class", type=int, default=100, help="labels per class (default 100)")
+    p.add_argument("--seed", type=int, default=0)
+
+    p = add("outliers", cmd_outliers, "AUROC of a model's score() for telling outliers from its own test set")
+    p.add_argument("name")
+    p.add_argument("--outliers", required=True, help="built-in data set or image folder of outliers")
+    p.add_argument("--inliers", help="built-in data set of inliers (default: the preset's own)")
+
+    p = add("denoise", cmd_denoise, "Denoise noisy test images; PSNR beside the noisy input and a median filter")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--noise", type=float, default=0.5, help="noise level (default 0.5)")
+    p.add_argument("--kind", default="gaussian", choices=["gaussian", "masking", "salt_pepper"])
+    p.add_argument("-n", type=int, default=1000, help="test images to measure on (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="denoised.png")
+
+    p = add("swap", cmd_swap, "Redraw faces with another identity's decoder (face swap)")
+    p.add_argument("name")
+    p.add_argument("--data", required=True, help="built-in data set or image folder of faces")
+    p.add_argument("--to", type=int, default=1, help="the identity whose decoder draws them")
+    p.add_argument("-n", type=int, default=16)
+    p.add_argument("--out", default="swaps.png")
     return parser
 
 

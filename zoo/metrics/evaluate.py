@@ -23,12 +23,21 @@ IWAE_K, IWAE_N = 100, 1000
 PR_N = 5000  # precision/recall's k-NN is quadratic in the sample count
 
 
-def metric(value, unit, split, n, evaluator, higher_is_better, baseline=False):
-    """A figure with what it was measured on, as stored in metadata.json."""
-    return {
+def metric(value, unit, split, n, evaluator, higher_is_better, baseline=False, versus=(), detail=False):
+    """A figure with what it was measured on, as stored in metadata.json.
+
+    `versus` names the baseline figures the card compares it with; a `detail`
+    figure stays on the card and out of the README's one-line summary.
+    """
+    out = {
         "value": float(f"{float(value):.6g}"), "unit": unit, "split": split, "n": int(n),
         "evaluator": evaluator, "higher_is_better": bool(higher_is_better), "baseline": bool(baseline),
     }
+    if versus:
+        out["versus"] = list(versus)
+    if detail:
+        out["detail"] = True
+    return out
 
 
 def load_evaluator(dataset):
@@ -145,8 +154,141 @@ def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0):
 
 
 def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
-    """Everything a generative preset's card shows: its own figures (or `metrics` of them), then the baselines'."""
+    """Everything a preset's card shows: its own figures (or `metrics` of them), then the baselines'.
+
+    A model that samples gets `evaluate` and the sampling baselines; one that
+    only reconstructs (an autoencoder) gets `autoencoder_figures`.
+    """
+    if not hasattr(model, "sample") and hasattr(model, "reconstruct"):
+        figures = autoencoder_figures(model, dataset, data_dir=data_dir)
+        return {k: v for k, v in figures.items()
+                if metrics is None or k in metrics or k.removeprefix("baseline_") in metrics}
     figures = evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed)
     found = baselines(dataset, code_size=getattr(model, "latent_dim", None), n=n, data_dir=data_dir, seed=seed)
     figures.update({f"baseline_{k}": v for k, v in found.items()})
     return figures
+
+
+# ---- what autoencoders are for -------------------------------------------
+
+# The other grey 28x28 set: the outliers an autoencoder of one set should flag.
+OUTLIER_SETS = {"mnist": "fashion_mnist", "fashion_mnist": "mnist"}
+# Gaussian noise levels (std) of the denoising figures.
+DENOISE_LEVELS = (0.3, 0.5)
+
+
+def outlier_figures(model, dataset, pca_size=None, data_dir=None):
+    """AUROC of `model.score` for the test split (inliers) against the other set's test split.
+
+    Beside it, the same with PCA's reconstruction error at `pca_size` components.
+    """
+    import zoo.data
+    from zoo.metrics.classical import PCA
+    from zoo.metrics.outliers import auroc
+
+    other = OUTLIER_SETS.get(dataset)
+    if other is None or not hasattr(model, "score"):
+        return {}
+    inliers = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
+    outliers = zoo.data.as_numpy(other, "test", data_dir=data_dir)
+    n = len(inliers) + len(outliers)
+    how = f"{dataset} test (inliers) vs {other} test (outliers)"
+    out = {"outlier_auroc": metric(auroc(model.score(inliers), model.score(outliers)), "ratio", "test", n,
+                                   f"AUROC of score(), {how}", True, versus=["baseline_pca_outlier_auroc"])}
+    if pca_size:
+        train = zoo.data.as_numpy(dataset, "train", data_dir=data_dir)
+        pca = PCA(pca_size).fit(train.reshape(len(train), -1))
+
+        def pca_score(x):
+            return np.mean((pca.reconstruct(x) - x) ** 2, axis=(1, 2, 3))
+
+        out["baseline_pca_outlier_auroc"] = metric(
+            auroc(pca_score(inliers), pca_score(outliers)), "ratio", "test", n,
+            f"AUROC of PCA-{pca_size} reconstruction error, {how}", True, baseline=True)
+    return out
+
+
+def few_label_figures(model, dataset, per_class=100, data_dir=None, seed=0):
+    """Accuracy with `per_class` labels per class: the four ways of the few-label study.
+
+    A linear probe on the code, the encoder fine-tuned with a new head, the same
+    network trained from scratch, and logistic regression on raw pixels; all on
+    the same labelled subset of the train split, measured on the test split.
+    """
+    import zoo.data
+    from zoo.metrics.probe import few_label_study
+
+    train_x, train_y = zoo.data.as_numpy(dataset, "train", data_dir=data_dir, with_labels=True)
+    test_x, test_y = zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True)
+    found = few_label_study(model.encoder, train_x, train_y, test_x, test_y, per_class=per_class, seed=seed)
+    labels = f"{per_class} labels per class of the train split"
+    return {
+        "probe_accuracy": metric(found["probe_accuracy"], "ratio", "test", len(test_x),
+                                 f"logistic regression on the code, {labels}", True,
+                                 versus=["baseline_pixels_logreg_accuracy"]),
+        "finetune_accuracy": metric(found["finetune_accuracy"], "ratio", "test", len(test_x),
+                                    f"pre-trained encoder + softmax head, fine-tuned on {labels}", True,
+                                    versus=["baseline_scratch_accuracy", "baseline_pixels_logreg_accuracy"]),
+        "baseline_scratch_accuracy": metric(found["scratch_accuracy"], "ratio", "test", len(test_x),
+                                            f"the same network from random weights, trained on {labels}",
+                                            True, baseline=True),
+        "baseline_pixels_logreg_accuracy": metric(found["pixels_logreg_accuracy"], "ratio", "test",
+                                                  len(test_x), f"logistic regression on raw pixels, {labels}",
+                                                  True, baseline=True),
+    }
+
+
+def denoising_figures(model, dataset, levels=DENOISE_LEVELS, data_dir=None, seed=0):
+    """PSNR of the model's denoising at each noise level, beside the noisy input and a 3x3 median filter."""
+    import zoo.data
+    from zoo.metrics.core import psnr
+    from zoo.metrics.filters import add_noise, median_filter
+
+    clean = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
+    kind = "gaussian" if model.corruption == "gaussian" else "masking"
+    out = {}
+    for level in levels:
+        noisy = add_noise(clean, kind, level, seed=seed)
+        how = f"{kind} noise {level}, seed {seed}"
+        key = f"{level:g}"
+        out[f"denoise_psnr_{key}"] = metric(
+            psnr(model.denoise(noisy), clean), "dB", "test", len(clean), f"denoised, {how}", True,
+            versus=[f"baseline_noisy_psnr_{key}", f"baseline_median_psnr_{key}"])
+        out[f"baseline_noisy_psnr_{key}"] = metric(psnr(noisy, clean), "dB", "test", len(clean),
+                                                   f"the noisy input, {how}", True, baseline=True)
+        out[f"baseline_median_psnr_{key}"] = metric(psnr(median_filter(noisy, 3), clean), "dB", "test",
+                                                    len(clean), f"3x3 median filter, {how}", True, baseline=True)
+    return out
+
+
+def autoencoder_figures(model, dataset, data_dir=None, few_labels=True):
+    """An autoencoder's card figures: reconstruction beside PCA, outlier AUROC, the few-label
+    study, and for a denoising autoencoder its PSNR at `DENOISE_LEVELS`.
+
+    PCA gets as many components as the model's code has numbers per image: the
+    code size, or for a sparse code, its mean count of non-zero units.
+    """
+    import zoo.data
+    from zoo.metrics.classical import PCA
+
+    test_x = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
+    size = model.latent_dim
+    out = {"recon_mse": metric(mse(model.reconstruct(test_x), test_x), "mse", "test", len(test_x),
+                               "reconstruction through the code, pixels in [0, 1]", False,
+                               versus=["baseline_pca_recon_mse"])}
+    if hasattr(model, "sparsity"):
+        active = model.sparsity(test_x)
+        out["active_units"] = metric(active, "ratio", "test", len(test_x),
+                                     f"share of the {size} code units that are non-zero", False)
+        size = max(1, round(active * size))
+    train = zoo.data.as_numpy(dataset, "train", data_dir=data_dir)
+    size = min(size, int(np.prod(train.shape[1:])))
+    pca = PCA(size).fit(train.reshape(len(train), -1))
+    out["baseline_pca_recon_mse"] = metric(mse(pca.reconstruct(test_x), test_x), "mse", "test", len(test_x),
+                                           f"PCA with {size} components, fitted on train", False, baseline=True)
+    out.update(outlier_figures(model, dataset, pca_size=size, data_dir=data_dir))
+    if few_labels:
+        out.update(few_label_figures(model, dataset, data_dir=data_dir))
+    if hasattr(model, "denoise"):
+        out.update(denoising_figures(model, dataset, data_dir=data_dir))
+    return out

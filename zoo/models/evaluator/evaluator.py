@@ -46,6 +46,7 @@ class Evaluator(GenerativeModel):
         features: size of the feature layer FID (domain) uses.
         dropout: dropout before the logits.
         augment_shift: random translation, in pixels, during training.
+        augment_flip: random mirror flips during training (for photos, not digits).
 
     Example:
         >>> ev = zoo.load("evaluator_mnist")
@@ -58,29 +59,34 @@ class Evaluator(GenerativeModel):
     needs_labels = True
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, filters=(32, 64), features=128,
-                 dropout=0.3, augment_shift=2, **kwargs):
+                 dropout=0.3, augment_shift=2, augment_flip=False, **kwargs):
         super().__init__(image_shape=image_shape, **kwargs)
         self.num_classes = int(num_classes)
         self.filters = tuple(int(f) for f in filters)
         self.features_dim = int(features)
         self.dropout = float(dropout)
         self.augment_shift = int(augment_shift)
+        self.augment_flip = bool(augment_flip)
         height, width, _ = self.image_shape
         self.augment = layers.RandomTranslation(
             self.augment_shift / height, self.augment_shift / width, fill_mode="constant", seed=0,
         )
+        self.flip = layers.RandomFlip("horizontal", seed=1)
         self.net = build_classifier(self.image_shape, self.num_classes, self.filters, self.features_dim,
                                     self.dropout)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "filters": list(self.filters),
-                "features": self.features_dim, "dropout": self.dropout, "augment_shift": self.augment_shift}
+                "features": self.features_dim, "dropout": self.dropout, "augment_shift": self.augment_shift,
+                "augment_flip": self.augment_flip}
 
     def compute_losses(self, x, y=None, training=True):
         if y is None:
             raise ValueError("an evaluator trains on (images, labels) batches")
         if training and self.augment_shift:
             x = self.augment(x, training=True)
+        if training and self.augment_flip:
+            x = self.flip(x, training=True)
         _, logits = self.net(x, training=training)
         y = tf.cast(y, "int32")
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))

@@ -1,0 +1,31 @@
+"""Cards compare what each figure names, and the README line leaves out the details."""
+
+from zoo.cards import comparisons, headline, model_card
+from zoo.metrics.evaluate import metric
+
+
+def figures():
+    return {
+        "outlier_auroc": metric(0.97, "ratio", "test", 20000, "AUROC", True,
+                                versus=["baseline_pca_outlier_auroc"]),
+        "baseline_pca_outlier_auroc": metric(0.99, "ratio", "test", 20000, "PCA AUROC", True, baseline=True),
+        "recon_mse_code8": metric(0.02, "mse", "test", 10000, "sweep", False,
+                                  versus=["baseline_pca_recon_mse_code8"], detail=True),
+        "baseline_pca_recon_mse_code8": metric(0.04, "mse", "test", 10000, "PCA-8", False, baseline=True),
+    }
+
+
+def test_a_figure_is_compared_with_what_it_names():
+    found = {(ours, theirs): beats for ours, theirs, beats in comparisons(figures())}
+    assert found == {("outlier_auroc", "baseline_pca_outlier_auroc"): False,
+                     ("recon_mse_code8", "baseline_pca_recon_mse_code8"): True}
+
+
+def test_a_loss_is_said_on_the_card_and_details_stay_off_the_readme_line():
+    meta = {"preset": "p", "architecture": "ae", "dataset": {"name": "mnist"}, "metrics": figures()}
+    card = model_card(meta)
+    assert "`outlier_auroc` 0.97 **does not beat** `baseline_pca_outlier_auroc` 0.99" in card
+    assert "model.encode(images)" in card and "zoo sample" not in card
+    line = headline(meta)
+    assert "outlier_auroc 0.97" in line and "recon_mse_code8" not in line
+    assert "1 of 2 comparisons" in line
