@@ -103,3 +103,22 @@ def test_scores_order_outliers_above_inliers_for_a_trained_model():
     from zoo.metrics.outliers import auroc
 
     assert auroc(model.score(inliers), model.score(outliers)) > 0.95
+
+
+def test_sample_draws_a_row_per_label(tmp_path_factory, tmp_path, capsys):
+    model = saved(tmp_path_factory, "cvae", image_shape=(8, 8, 1), latent_dim=2, filters=[4], hidden=8, num_classes=3)
+    out = tmp_path / "c.png"
+    assert main(["sample", str(model), "--labels", "0,1,2", "--per-label", "4", "--out", str(out)]) == 0
+    assert png_shape(out)[:2] == (3 * 10 + 2, 4 * 10 + 2)
+    assert "rows are labels 0,1,2" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="comma-separated integers"):
+        main(["sample", str(model), "--labels", "0,x", "--out", str(out)])
+
+
+def test_traverse_writes_a_row_per_coordinate(tmp_path_factory, tmp_path, capsys):
+    data_dir_or_skip()
+    model = saved(tmp_path_factory, "vae", image_shape=(28, 28, 1), latent_dim=3, filters=[4], hidden=8)
+    out = tmp_path / "t.png"
+    assert main(["traverse", str(model), "--data", "mnist", "--steps", "5", "--out", str(out)]) == 0
+    assert png_shape(out)[:2] == (3 * 30 + 2, 5 * 30 + 2)
+    assert "most used by mean KL" in capsys.readouterr().out

@@ -187,12 +187,16 @@ class GenerativeModel(keras.Model):
         """Runs a tensor function over a numpy batch in chunks, compiled once per function.
 
         Keeps whole-test-set calls within memory, and traces `fn` once, not per call.
+        `arr` may be a tuple of equally long arrays, passed to `fn` side by side.
         """
         compiled = self.__dict__.setdefault("_compiled_functions", {})
         if fn.__name__ not in compiled:
             compiled[fn.__name__] = tf.function(fn, reduce_retracing=True)
         run = compiled[fn.__name__]
-        return np.concatenate([run(tf.constant(arr[i : i + chunk])).numpy() for i in range(0, len(arr), chunk)])
+        # A tuple of arrays (images and labels) is cut into the same chunks.
+        arrays = arr if isinstance(arr, tuple) else (arr,)
+        return np.concatenate([run(*(tf.constant(a[i : i + chunk]) for a in arrays)).numpy()
+                               for i in range(0, len(arrays[0]), chunk)])
 
     # ---- input checks ---------------------------------------------------
 

@@ -23,6 +23,7 @@ EXAMPLES = {
     "probe": "zoo probe ae_mnist --per-class 100",
     "outliers": "zoo outliers ae_mnist --outliers fashion_mnist",
     "denoise": "zoo denoise denoising_ae_mnist --noise 0.5 --out denoised.png",
+    "traverse": "zoo traverse vae_mnist --out t.png",
     "swap": "zoo swap swap_ae_att_faces --data att_faces --to 1 --out swaps.png",
 }
 
@@ -71,12 +72,54 @@ def cmd_sample(args):
     from zoo.io import save_grid
 
     model = _load(args.name)
-    labels = None
-    if args.labels:
-        labels = [int(v) for v in args.labels.split(",")]
-    images = model.sample(args.n, seed=args.seed, labels=labels)
-    save_grid(images, args.out)
-    print(f"wrote {args.out}: {len(images)} samples of {args.name} (seed {args.seed})")
+    if not args.labels:
+        images = model.sample(args.n, seed=args.seed)
+        save_grid(images, args.out)
+        print(f"wrote {args.out}: {len(images)} samples of {args.name} (seed {args.seed})")
+        return
+    import numpy as np
+
+    labels = _int_list(args.labels, "--labels")
+    # One row per label, `--per-label` samples each.
+    images = model.sample(len(labels) * args.per_label, seed=args.seed, labels=np.repeat(labels, args.per_label))
+    save_grid(images, args.out, nrow=args.per_label)
+    print(f"wrote {args.out}: rows are labels {','.join(map(str, labels))}, {args.per_label} samples each "
+          f"(seed {args.seed})")
+
+
+def _int_list(text, what):
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"zoo: {what} takes comma-separated integers, e.g. 0,1,2; got {text!r}") from None
+
+
+def cmd_traverse(args):
+    import numpy as np
+
+    import zoo.data
+    from zoo.io import save_grid
+
+    model = _load(args.name)
+    _needs(model, args.name, "traverse", "use a VAE-family preset")
+    dataset = _builtin_or_exit(args.data or model.preset_metadata["dataset"]["name"])
+    x = zoo.data.as_numpy(dataset, "test", take=args.index + 1, image_shape=model.image_shape)[args.index:]
+    labels = None if args.label is None else [args.label]
+    if args.dims:
+        dims = _int_list(args.dims, "--dims")
+        why = "as asked"
+    elif hasattr(model, "active_dims"):
+        order, kl = model.active_dims(zoo.data.as_numpy(dataset, "test", take=1000, image_shape=model.image_shape),
+                                      labels=None if labels is None else np.full(1000, args.label))
+        dims = [int(d) for d in order[: args.rows]]
+        why = "the most used by mean KL: " + ", ".join(f"z{d} {k:.2f} nats" for d, k in zip(dims, kl))
+    else:
+        dims, why = list(range(min(args.rows, model.latent_dim))), "the first ones"
+    values = np.linspace(-args.range, args.range, args.steps)
+    grid = model.traverse(x, dims=dims, values=values, labels=labels)
+    save_grid(grid, args.out, nrow=args.steps)
+    print(f"wrote {args.out}: row r sets code coordinate dims[r] to {args.steps} values in "
+          f"[-{args.range}, {args.range}], the others fixed at test image {args.index}'s code; dims {dims} ({why})")
 
 
 def _dataset(data, image_shape, batch_size, split="train", take=None, seed=0, data_dir=None):
@@ -369,7 +412,8 @@ def build_parser():
     p.add_argument("name", help="preset name or preset folder")
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--labels", help="comma-separated class labels, for conditional models")
+    p.add_argument("--labels", help="comma-separated class labels, for conditional models: a row each")
+    p.add_argument("--per-label", type=int, default=10, help="samples per label row (default 10)")
     p.add_argument("--out", default="samples.png", help="PNG file to write")
 
     p = add("reconstruct", cmd_reconstruct, "Write test images beside their reconstructions")
@@ -441,6 +485,17 @@ def build_parser():
     p.add_argument("-n", type=int, default=1000, help="test images to measure on (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="denoised.png")
+
+    p = add("traverse", cmd_traverse, "Vary one code coordinate at a time from a test image's code")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--index", type=int, default=0, help="which test image (default 0)")
+    p.add_argument("--dims", help="comma-separated coordinates, a row each (default: the most used)")
+    p.add_argument("--rows", type=int, default=8, help="how many coordinates by default (8)")
+    p.add_argument("--range", type=float, default=3.0, help="values from -RANGE to RANGE (default 3)")
+    p.add_argument("--steps", type=int, default=9, help="values per row (default 9)")
+    p.add_argument("--label", type=int, help="class label, for conditional models")
+    p.add_argument("--out", default="traversal.png")
 
     p = add("swap", cmd_swap, "Redraw faces with another identity's decoder (face swap)")
     p.add_argument("name")

@@ -6,7 +6,8 @@
 - `recon_mse` (models that reconstruct),
 - `fid_domain`, `kid_domain`, `precision`, `recall` (models that sample, when
   the data set has an evaluator preset),
-- `accuracy` (classifiers).
+- `accuracy` (classifiers),
+- `class_accuracy` (conditional models: the evaluator's verdict on their samples).
 
 `baselines(dataset, ...)` measures the classical models on the same data with
 the same instruments. Every figure records its evaluator, sample count and
@@ -103,13 +104,24 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     if hasattr(model, "classify") and want("accuracy"):
         out["accuracy"] = metric((model.classify(test_x) == test_y).mean(), "ratio", "test", len(test_x),
                                  "argmax of the logits", True)
-    if hasattr(model, "sample") and any(want(m) for m in SAMPLE_METRICS):
+    if hasattr(model, "sample") and any(want(m) for m in (*SAMPLE_METRICS, "class_accuracy")):
         evaluator = load_evaluator(dataset)
         if evaluator is not None:
             samples = model.sample(n, seed=seed)
             figures = sample_figures(samples, test_x, evaluator, dataset)
             out.update({k: v for k, v in figures.items() if want(k)})
+            if model.conditional and want("class_accuracy"):
+                out["class_accuracy"] = class_accuracy(model, evaluator, dataset, n=n, seed=seed)
     return out
+
+
+def class_accuracy(model, evaluator, dataset, n=10000, seed=0):
+    """How often the evaluator calls a conditional sample the class it was drawn for (classes in turn)."""
+    labels = np.arange(n) % evaluator.num_classes
+    samples = model.sample(n, seed=seed, labels=labels)
+    accuracy = float(np.mean(evaluator.classify(samples) == labels))
+    return metric(accuracy, "ratio", "samples", n, f"evaluator_{dataset}'s argmax on {n} samples, "
+                  f"{n // evaluator.num_classes} per class", True)
 
 
 def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0):

@@ -271,13 +271,15 @@ class SparseAutoencoder(Autoencoder):
     loss = recon_loss + l1 * mean |code|. The code is larger than the input, so
     without the penalty it could copy pixels; with it, each image uses few units.
 
-    Args: as `ae`, plus `l1`, the weight of the penalty.
+    Args: as `ae`, plus `l1`, the weight of the penalty. The reconstruction
+    loss is a mean over pixels, so the weight is large: on MNIST with 1024
+    units, 0.03 leaves about half of them on, 0.3 about a tenth.
     """
 
     loss_names = ("loss", "recon_loss", "l1_loss", "active")
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=1024, hidden=(), activation="relu",
-                 code_activation="relu", l1=1e-3, **kwargs):
+                 code_activation="relu", l1=0.3, **kwargs):
         self.l1 = float(l1)
         if self.l1 < 0:
             raise ValueError(f"l1 must be non-negative, got {l1}")

@@ -30,8 +30,8 @@ PRESETS = {
         "arch": "sparse_ae",
         "dataset": "mnist",
         "description": "Overcomplete sparse autoencoder 784-1024-784, L1 on the ReLU code, on MNIST",
-        "config": {"image_shape": [28, 28, 1], "latent_dim": 1024, "l1": 1e-3, "loss": "bce"},
-        "recipe": dict(_RECIPE),
+        "config": {"image_shape": [28, 28, 1], "latent_dim": 1024, "l1": 0.3, "loss": "bce"},
+        "recipe": {**_RECIPE, "epochs": 12},
     },
     "conv_ae_fashion_mnist": {
         "arch": "conv_ae",
@@ -47,7 +47,7 @@ PRESETS = {
         "description": "Convolutional denoising autoencoder (Gaussian noise, std 0.5) on MNIST digits",
         "config": {"image_shape": [28, 28, 1], "latent_dim": 64, "filters": [32, 64], "upsampling": "transpose",
                    "corruption": "gaussian", "noise": 0.5, "loss": "bce"},
-        "recipe": {**_RECIPE, "epochs": 15},
+        "recipe": {**_RECIPE, "epochs": 10},
     },
     "swap_ae_att_faces": {
         "arch": "swap_ae",
@@ -56,7 +56,7 @@ PRESETS = {
         "config": {"image_shape": [64, 64, 1], "latent_dim": 128, "filters": [16, 32, 64],
                    "upsampling": "nearest", "identities": 2, "augment": True, "loss": "bce"},
         # 16 training photos: an epoch is the set seen `repeats_per_epoch` times.
-        "recipe": {"epochs": 30, "batch_size": 16, "learning_rate": 1e-3, "repeats_per_epoch": 50,
+        "recipe": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3, "repeats_per_epoch": 50,
                    "people": [0, 1], "precision": "float32", "seed": 0},
     },
 }

@@ -21,15 +21,15 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import GenerativeModel, check_codes, check_count, check_images, check_seed
+from zoo.base import GenerativeModel, check_codes, check_count, check_seed
 from zoo.registry import register
 
 # Inference runs in chunks, so a call on a whole test set fits in memory.
 CHUNK = 512
 
 
-def build_encoder(image_shape, latent_dim, filters, hidden, name="encoder"):
-    """Conv encoder: images in [0, 1] -> (mu, logvar), each (batch, latent_dim)."""
+def build_encoder(image_shape, latent_dim, filters, hidden, name="encoder", stochastic=True):
+    """Conv encoder: images in [0, 1] -> (mu, logvar), each (batch, latent_dim); mu alone if not `stochastic`."""
     x_in = keras.Input(image_shape, name="images")
     h = x_in
     for i, f in enumerate(filters):
@@ -41,6 +41,8 @@ def build_encoder(image_shape, latent_dim, filters, hidden, name="encoder"):
         h = layers.LeakyReLU(0.2)(h)
     # Final layers in float32: the KL term and exp(logvar) overflow in float16.
     mu = layers.Dense(latent_dim, dtype="float32", name="mu")(h)
+    if not stochastic:
+        return keras.Model(x_in, mu, name=name)
     logvar = layers.Dense(latent_dim, dtype="float32", name="logvar")(h)
     return keras.Model(x_in, [mu, logvar], name=name)
 
@@ -117,8 +119,11 @@ class VAE(GenerativeModel):
         # A seed state the model owns: saved with the weights, so a resumed run
         # draws the same noise as an uninterrupted one.
         self.noise = keras.random.SeedGenerator(0, name="noise")
-        self.encoder = build_encoder(self.image_shape, self.latent_dim, self.filters, self.hidden)
-        self.decoder = build_decoder(self.image_shape, self.latent_dim, self.filters, self.hidden)
+        self.encoder, self.decoder = self.build_networks()
+
+    def build_networks(self):
+        return (build_encoder(self.image_shape, self.latent_dim, self.filters, self.hidden),
+                build_decoder(self.image_shape, self.latent_dim, self.filters, self.hidden))
 
     def get_config(self):
         return {
@@ -132,6 +137,16 @@ class VAE(GenerativeModel):
         }
 
     # ---- the model ------------------------------------------------------
+    # `posterior` and `pixel_logits` take the labels of a conditional subclass
+    # (int tensor, or None); the plain VAE ignores them.
+
+    def posterior(self, x, y=None, training=False):
+        """(mu, logvar) of q(z|x)."""
+        return self.encoder(x, training=training)
+
+    def pixel_logits(self, z, y=None, training=False):
+        """Logits of p(x|z), float32."""
+        return tf.cast(self.decoder(z, training=training), "float32")
 
     def reparameterize(self, mu, logvar, seed=None):
         eps = (
@@ -158,24 +173,24 @@ class VAE(GenerativeModel):
         return 0.5 * tf.reduce_sum(tf.square(mu) + tf.exp(logvar) - 1.0 - logvar, axis=1)
 
     def compute_losses(self, x, y=None, training=True):
-        mu, logvar = self.encoder(x, training=training)
+        mu, logvar = self.posterior(x, y, training=training)
         z = self.reparameterize(mu, logvar)
-        logits = self.decoder(z, training=training)
+        logits = self.pixel_logits(z, y, training=training)
         recon = -tf.reduce_mean(self.log_likelihood(x, logits))
         kl = tf.reduce_mean(self.kl_divergence(mu, logvar))
         return {"loss": recon + self.beta * kl, "recon_loss": recon, "kl_loss": kl}
 
     def call(self, x, training=False):
-        mu, _ = self.encoder(x, training=training)
-        return tf.sigmoid(tf.cast(self.decoder(mu, training=training), "float32"))
+        mu, _ = self.posterior(x, training=training)
+        return tf.sigmoid(self.pixel_logits(mu, training=training))
 
     # ---- tensor functions (exported) -------------------------------------
 
     def encode_tensor(self, x):
-        return self.encoder(x, training=False)[0]
+        return self.posterior(x)[0]
 
     def decode_tensor(self, z):
-        return tf.sigmoid(tf.cast(self.decoder(z, training=False), "float32"))
+        return tf.sigmoid(self.pixel_logits(z))
 
     def sample_tensor(self, n, seed):
         z = tf.random.stateless_normal(tf.stack([n, self.latent_dim]), seed=tf.stack([seed, 0]))
@@ -195,15 +210,20 @@ class VAE(GenerativeModel):
 
     # ---- public API (numpy in, numpy out) --------------------------------
 
+    def _with_labels(self, arr, labels):
+        """`arr`, or (arr, labels) for a conditional model: what the tensor functions take."""
+        y = self.check_labels(labels, len(arr))
+        return arr if y is None else (arr, y)
+
     def encode(self, x, labels=None):
         """Returns the mean code of each image, shape (batch, latent_dim)."""
-        self.check_labels(labels)
-        return self.run_chunked(self.encode_tensor, self.check_images(x), CHUNK)
+        x = self.check_images(x)
+        return self.run_chunked(self.encode_tensor, self._with_labels(x, labels), CHUNK)
 
     def decode(self, z, labels=None):
         """Returns the mean image of each code, float32 NHWC in [0, 1]."""
-        self.check_labels(labels)
-        return self.run_chunked(self.decode_tensor, check_codes(z, self.latent_dim), CHUNK)
+        z = check_codes(z, self.latent_dim)
+        return self.run_chunked(self.decode_tensor, self._with_labels(z, labels), CHUNK)
 
     def sample(self, n, seed=None, labels=None):
         """Draws `n` images from the prior, float32 NHWC in [0, 1]; a seed fixes them."""
@@ -234,40 +254,44 @@ class VAE(GenerativeModel):
         t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
         return self.decode((1 - t) * za + t * zb, labels=labels)
 
-    def elbo(self, x, seed=0):
+    def elbo(self, x, seed=0, labels=None):
         """ELBO of each image in nats (one posterior sample, fixed seed)."""
         x = self.check_images(x)
+        y = self.check_labels(labels, len(x))
         out = []
         for i in range(0, len(x), CHUNK):
             xb = tf.constant(x[i : i + CHUNK])
-            mu, logvar = self.encoder(xb, training=False)
+            yb = None if y is None else tf.constant(y[i : i + CHUNK])
+            mu, logvar = self.posterior(xb, yb)
             z = self.reparameterize(mu, logvar, seed=tf.constant([seed, i]))
-            ll = self.log_likelihood(xb, self.decoder(z, training=False))
+            ll = self.log_likelihood(xb, self.pixel_logits(z, yb))
             out.append((ll - self.kl_divergence(mu, logvar)).numpy())
         return np.concatenate(out)
 
-    def score(self, x):
+    def score(self, x, labels=None):
         """Outlier score: the negative ELBO in nats (higher is stranger)."""
-        return -self.elbo(x)
+        return -self.elbo(x, labels=labels)
 
-    def log_prob(self, x, k=100, seed=0):
+    def log_prob(self, x, k=100, seed=0, labels=None):
         """Importance-weighted estimate of log p(x) in nats (Burda et al., 2016).
 
         log p(x) >= log mean_i p(x, z_i) / q(z_i|x), z_i ~ q(z|x); the bound
         tightens as `k` grows, so it is an upper bound on the true NLL when negated.
         """
         x = self.check_images(x)
+        y = self.check_labels(labels, len(x))
         k = check_count(k, "k")
         chunk = max(1, CHUNK // k)
         out = []
         for i in range(0, len(x), chunk):
             xb = tf.constant(x[i : i + chunk])
-            mu, logvar = self.encoder(xb, training=False)
+            yb = None if y is None else tf.repeat(tf.constant(y[i : i + chunk]), k, axis=0)
+            mu, logvar = self.posterior(xb, None if y is None else tf.constant(y[i : i + chunk]))
             b = tf.shape(mu)[0]
             mu_k, logvar_k = tf.repeat(mu, k, axis=0), tf.repeat(logvar, k, axis=0)
             eps = tf.random.stateless_normal(tf.shape(mu_k), seed=tf.constant([seed, i]))
             z = mu_k + tf.exp(0.5 * logvar_k) * eps
-            ll = self.log_likelihood(tf.repeat(xb, k, axis=0), self.decoder(z, training=False))
+            ll = self.log_likelihood(tf.repeat(xb, k, axis=0), self.pixel_logits(z, yb))
             log_prior = -0.5 * tf.reduce_sum(tf.square(z) + math.log(2 * math.pi), axis=1)
             log_q = -0.5 * tf.reduce_sum(
                 tf.square(eps) + logvar_k + math.log(2 * math.pi), axis=1
@@ -275,3 +299,41 @@ class VAE(GenerativeModel):
             log_w = tf.reshape(ll + log_prior - log_q, (b, k))
             out.append((tf.reduce_logsumexp(log_w, axis=1) - math.log(k)).numpy())
         return np.concatenate(out)
+
+    def traverse(self, x, dims=None, values=None, labels=None):
+        """Decodes the code of one image with one coordinate at a time set to each of `values`.
+
+        Args:
+            x: one image (H, W, C) or a batch whose first image is used.
+            dims: code coordinates to vary, one row each (default: all).
+            values: what each is set to (default: 9 values from -3 to 3, the
+                prior's +-3 standard deviations).
+
+        Returns:
+            (len(dims) * len(values), H, W, C) float32: row r varies dims[r].
+        """
+        x = self.check_images(np.asarray(x)[None] if np.ndim(x) == 3 else x)[:1]
+        dims = list(range(self.latent_dim)) if dims is None else [int(d) for d in dims]
+        if not dims or min(dims) < 0 or max(dims) >= self.latent_dim:
+            raise ValueError(f"dims must be code coordinates in [0, {self.latent_dim}), got {dims}")
+        values = np.linspace(-3, 3, 9) if values is None else np.asarray(values, np.float64)
+        if values.ndim != 1 or not len(values) or not np.all(np.isfinite(values)):
+            raise ValueError(f"values must be a non-empty 1-D list of finite numbers, got {values!r}")
+        label = None if labels is None else np.resize(np.asarray(labels), 1)
+        z = np.repeat(self.encode(x, labels=label), len(dims) * len(values), axis=0)
+        for r, d in enumerate(dims):
+            z[r * len(values) : (r + 1) * len(values), d] = values
+        return self.decode(z, labels=None if label is None else np.repeat(label, len(z)))
+
+    def active_dims(self, x, labels=None):
+        """Code coordinates by mean KL on images `x`, most used first, with their KL in nats."""
+        x = self.check_images(x)
+        y = self.check_labels(labels, len(x))
+        kl = []
+        for i in range(0, len(x), CHUNK):
+            mu, logvar = self.posterior(tf.constant(x[i : i + CHUNK]),
+                                        None if y is None else tf.constant(y[i : i + CHUNK]))
+            kl.append((0.5 * (tf.square(mu) + tf.exp(logvar) - 1.0 - logvar)).numpy())
+        per_dim = np.concatenate(kl).mean(axis=0)
+        order = np.argsort(per_dim)[::-1]
+        return order, per_dim[order]
