@@ -23,6 +23,9 @@ TINY = {
     "denoising_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4]},
     "swap_ae": {"image_shape": (8, 8, 1), "latent_dim": 2, "filters": [4], "identities": 2},
     "evaluator": {"image_shape": (8, 8, 1), "num_classes": 3, "filters": [4], "features": 6, "augment_flip": True},
+    "pca": {"image_shape": (8, 8, 1), "n_components": 3},
+    "gmm": {"image_shape": (8, 8, 1), "n_components": 2, "pca_dim": 3},
+    "kde": {"image_shape": (8, 8, 1), "pca_dim": 3, "max_points": 5},
 }
 
 ARCHS = sorted(architectures())
@@ -49,6 +52,13 @@ def batches(model, n=8, batch=4):
 def needs(model, method):
     if not hasattr(model, method):
         pytest.skip(f"{type(model).__name__} has no {method}()")
+
+
+def needs_gradient_training(model):
+    # The classical baselines are fitted in closed form by fit_data() (their
+    # fit() refuses); tests/models/test_classical.py covers their fit and save/load.
+    if not getattr(model, "trains_by_gradient", True):
+        pytest.skip(f"{type(model).__name__} is fitted by fit_data(), not by gradient steps")
 
 
 def test_every_architecture_has_a_tiny_config():
@@ -79,6 +89,7 @@ def test_config_round_trip(arch):
 def test_one_finite_fit_step(arch, precision):
     keras.mixed_precision.set_global_policy(precision)
     model = tiny(arch)
+    needs_gradient_training(model)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(batches(model), epochs=1, verbose=0)
@@ -100,6 +111,7 @@ def test_one_finite_fit_step(arch, precision):
 @pytest.mark.parametrize("arch", ARCHS)
 def test_preset_folder_save_load_equality(arch, tmp_path):
     model = tiny(arch)
+    needs_gradient_training(model)
     model.compile(optimizer="adam")
     model.fit(batches(model), epochs=1, verbose=0)
     pretrained.save(model, tmp_path / "p", {"preset": "p"})
@@ -113,6 +125,7 @@ def test_preset_folder_save_load_equality(arch, tmp_path):
 @pytest.mark.parametrize("arch", ARCHS)
 def test_keras_file_restores_optimizer_state(arch, tmp_path):
     model = tiny(arch)
+    needs_gradient_training(model)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     model.fit(batches(model), epochs=2, verbose=0)
     path = tmp_path / "m.keras"

@@ -10,4 +10,5 @@ RECIPES = {
     "evaluator_fashion_mnist": "training.evaluator_fashion_mnist",
     "evaluator_cifar10": "training.evaluator_cifar10",
     "swap_ae_att_faces": "training.swap_ae",
+    **{f"{arch}_{data}": "training.classical" for arch in ("pca", "gmm", "kde") for data in ("mnist", "fashion_mnist")},
 }
