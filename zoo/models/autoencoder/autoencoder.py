@@ -277,6 +277,8 @@ class SparseAutoencoder(Autoencoder):
     """
 
     loss_names = ("loss", "recon_loss", "l1_loss", "active")
+    # Its use is the sparse code, and the encoder alone is a third of the network.
+    main_function = "encode"
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=1024, hidden=(), activation="relu",
                  code_activation="relu", l1=0.3, **kwargs):

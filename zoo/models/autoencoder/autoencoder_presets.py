@@ -53,10 +53,10 @@ PRESETS = {
         "arch": "swap_ae",
         "dataset": "att_faces",
         "description": "Face-swap autoencoder (shared encoder, a decoder per person) on two people of the AT&T faces",
-        "config": {"image_shape": [64, 64, 1], "latent_dim": 128, "filters": [16, 32, 64],
+        "config": {"image_shape": [64, 64, 1], "latent_dim": 64, "filters": [16, 32, 64],
                    "upsampling": "nearest", "identities": 2, "augment": True, "loss": "bce"},
         # 16 training photos: an epoch is the set seen `repeats_per_epoch` times.
-        "recipe": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3, "repeats_per_epoch": 50,
+        "recipe": {"epochs": 40, "batch_size": 16, "learning_rate": 1e-3, "repeats_per_epoch": 50,
                    "people": [0, 1], "precision": "float32", "seed": 0},
     },
 }
