@@ -81,6 +81,8 @@ def main():
     print("| preset shape | float32 | mixed_bfloat16 | bf16 / f32 |\n|---|---|---|---|")
     entries = {e["arch"]: e for e in presets().values()}
     for arch, entry in sorted(entries.items()):
+        if not getattr(zoo.registry.get_architecture(arch), "trains_by_gradient", True):
+            continue  # fitted in closed form (pca, gmm, kde): no training steps to time
         f32 = training_rate(entry, "float32")
         bf16 = training_rate(entry, "mixed_bfloat16")
         print(f"| {arch} ({entry['name']}) | {f32:.0f} | {bf16:.0f} | {bf16 / f32:.2f} |", flush=True)
