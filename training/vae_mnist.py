@@ -8,6 +8,8 @@ of Bernoulli products (log-likelihood under the same grey-level Bernoulli
 likelihood), a Gaussian mixture and a kernel density estimate (samples).
 """
 
+import numpy as np
+
 PRESET = "vae_mnist"
 
 
@@ -35,10 +37,10 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     from training.common import checkpoint_dir, fit, first_per_class, interleave, package, start
 
     entry, recipe = start(preset, epochs)
-    train = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
-                          data_dir=data_dir)
-    test = zoo.data.load(dataset, split="test", batch_size=512, data_dir=data_dir)
     model = zoo.create(entry["arch"], **entry["config"])
+    train = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
+                          data_dir=data_dir, with_labels=model.needs_labels)
+    test = zoo.data.load(dataset, split="test", batch_size=512, data_dir=data_dir, with_labels=model.needs_labels)
     model.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
     _, wall, steps = fit(model, train, recipe, validation=test, checkpoint_dir=checkpoint_dir(preset), resume=resume)
 
@@ -47,11 +49,14 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     for name, m in metrics.items():
         print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
 
-    shown = test_x[first_per_class(test_y, per_class=3)]
+    picked = first_per_class(test_y, per_class=3)
+    shown, labels = test_x[picked], (test_y[picked] if model.conditional else None)
     images = {
-        "samples.png": (model.sample(64, seed=0), 8),
+        # A conditional model draws a row per class.
+        "samples.png": ((model.sample(100, seed=0, labels=np.repeat(np.arange(10), 10)), 10) if model.conditional
+                        else (model.sample(64, seed=0), 8)),
         # Rows alternate: ten test images, one per class, then their reconstructions.
-        "reconstructions.png": (interleave(shown, model.reconstruct(shown), 10), 10),
+        "reconstructions.png": (interleave(shown, model.reconstruct(shown, labels=labels), 10), 10),
     }
     notes = {
         "Limits": (

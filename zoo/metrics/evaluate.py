@@ -91,15 +91,18 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     want = (lambda name: metrics is None or name in metrics)
     test_x, test_y = zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True)
     out = {}
+    # A conditional model is scored given each test image's true label.
+    y = test_y if model.conditional else None
+    given = ", given the true label" if model.conditional else ""
     if hasattr(model, "elbo") and want("elbo"):
-        out["elbo"] = metric(model.elbo(test_x).mean(), "nats", "test", len(test_x),
-                             "single-sample ELBO, Bernoulli likelihood", True)
+        out["elbo"] = metric(model.elbo(test_x, labels=y).mean(), "nats", "test", len(test_x),
+                             f"single-sample ELBO, Bernoulli likelihood{given}", True)
     if hasattr(model, "log_prob") and want("nll_iwae"):
-        nll = -model.log_prob(test_x[:IWAE_N], k=IWAE_K)
+        nll = -model.log_prob(test_x[:IWAE_N], k=IWAE_K, labels=None if y is None else y[:IWAE_N])
         out["nll_iwae"] = metric(nll.mean(), "nats", f"test[:{IWAE_N}]", IWAE_N,
-                                 f"IWAE bound, k={IWAE_K}, Bernoulli likelihood", False)
+                                 f"IWAE bound, k={IWAE_K}, Bernoulli likelihood{given}", False)
     if hasattr(model, "reconstruct") and want("recon_mse"):
-        out["recon_mse"] = metric(mse(model.reconstruct(test_x), test_x), "mse", "test", len(test_x),
+        out["recon_mse"] = metric(mse(model.reconstruct(test_x, labels=y), test_x), "mse", "test", len(test_x),
                                   "reconstruction through the mean code, pixels in [0, 1]", False)
     if hasattr(model, "classify") and want("accuracy"):
         out["accuracy"] = metric((model.classify(test_x) == test_y).mean(), "ratio", "test", len(test_x),
