@@ -136,3 +136,12 @@ def test_swap_names_the_identities_it_needs(labels):
     model = zoo.create("swap_ae", image_shape=(8, 8, 1), latent_dim=3, filters=[4])
     with pytest.raises(ValueError, match="identit"):
         model.reconstruct(images(2), labels=labels)
+
+
+def test_export_checks_the_swap_with_identities_it_has():
+    """Out-of-range identities one-hot encode to zeros: a parity check on them would test nothing."""
+    from zoo.exporters import example_inputs
+
+    model = zoo.create("swap_ae", image_shape=(8, 8, 1), latent_dim=2, filters=[4], identities=2)
+    _, identity = example_inputs(model.inference_functions()["swap"][1], batch=16, classes=model.identities)
+    assert set(identity.tolist()) == {0, 1}

@@ -25,8 +25,12 @@ class ExportParityError(RuntimeError):
     """An export's outputs differ from the Keras model's by more than the tolerance."""
 
 
-def example_inputs(specs, batch=4, seed=1234):
-    """Fixed inputs for a function's input signature, by the names of its specs."""
+def example_inputs(specs, batch=4, seed=1234, classes=10):
+    """Fixed inputs for a function's input signature, by the names of its specs.
+
+    Integer batches (labels, identities) are drawn from [0, classes): an
+    out-of-range label one-hot encodes to zeros and would test nothing.
+    """
     rng = np.random.default_rng(seed)
     values = []
     for spec in specs:
@@ -36,7 +40,7 @@ def example_inputs(specs, batch=4, seed=1234):
             if not shape:
                 values.append(np.array(batch if name == "n" else 7, spec.dtype.as_numpy_dtype))
             else:
-                values.append(rng.integers(0, 10, size=shape).astype(spec.dtype.as_numpy_dtype))
+                values.append(rng.integers(0, classes, size=shape).astype(spec.dtype.as_numpy_dtype))
         elif name == "images":
             values.append(rng.uniform(0, 1, size=shape).astype(np.float32))
         else:
@@ -102,13 +106,13 @@ def export_onnx(fn, specs, path):
     return Path(path)
 
 
-def check_saved_model(path, functions, reference):
+def check_saved_model(path, functions, reference, classes=10):
     import tensorflow as tf
 
     loaded = tf.saved_model.load(str(path))  # keep a reference while its functions run
     errors = {}
     for name, (_, specs) in functions.items():
-        inputs = example_inputs(specs)
+        inputs = example_inputs(specs, classes=classes)
         fn = loaded.signatures[name]
         got = fn(**{spec.name: tf.constant(v) for spec, v in zip(specs, inputs)})
         # Signatures return a dict keyed output_0, output_1, ... in order.
@@ -117,11 +121,11 @@ def check_saved_model(path, functions, reference):
     return errors
 
 
-def check_onnx(path, specs, reference):
+def check_onnx(path, specs, reference, classes=10):
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    inputs = example_inputs(specs)
+    inputs = example_inputs(specs, classes=classes)
     feeds = {inp.name: v for inp, v in zip(session.get_inputs(), inputs)}
     return _max_error(reference, session.run(None, feeds))
 
@@ -166,7 +170,9 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
     if unknown:
         raise ValueError(f"unknown functions {unknown}; {type(model).__name__} has {sorted(available)}")
     chosen = {n: available[n] for n in names}
-    reference = {n: fn(*[_constant(v) for v in example_inputs(specs)]) for n, (fn, specs) in chosen.items()}
+    classes = getattr(clone, "identities", None) or getattr(clone, "num_classes", None) or 10
+    reference = {n: fn(*[_constant(v) for v in example_inputs(specs, classes=classes)])
+                 for n, (fn, specs) in chosen.items()}
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +184,7 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
         if "saved_model" in formats:
             module = exportable_module(clone, chosen)
             tf_saved_model_save(module, chosen, scratch / "saved_model")
-            report["saved_model"] = check_saved_model(scratch / "saved_model", chosen, reference)
+            report["saved_model"] = check_saved_model(scratch / "saved_model", chosen, reference, classes)
             written.append("saved_model")
         if "onnx" in formats:
             report["onnx"] = {}
@@ -187,7 +193,7 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
                     continue
                 filename = (onnx_names or {}).get(name, f"{name}.onnx")
                 export_onnx(fn, specs, scratch / filename)
-                report["onnx"][name] = check_onnx(scratch / filename, specs, reference[name])
+                report["onnx"][name] = check_onnx(scratch / filename, specs, reference[name], classes)
                 written.append(filename)
         for fmt, errors in report.items():
             for name, err in errors.items():
