@@ -197,7 +197,7 @@ class Autoencoder(GenerativeModel):
         x = self.check_images(x)
         return np.mean((self.reconstruct(x) - x) ** 2, axis=(1, 2, 3))
 
-    def interpolate(self, a, b, steps=8):
+    def interpolate(self, a, b, steps=8, labels=None):
         """Decodes `steps` codes on the line between the codes of images `a` and `b` (ends included)."""
         steps = check_count(steps, "steps")
         if steps < 2:
@@ -206,7 +206,7 @@ class Autoencoder(GenerativeModel):
                 for v, name in ((a, "a"), (b, "b"))]
         za, zb = self.encode(np.concatenate(pair))
         t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
-        return self.decode((1 - t) * za + t * zb)
+        return self.decode((1 - t) * za + t * zb, labels=labels)
 
 
 @register("stacked_ae")
@@ -544,11 +544,5 @@ class SwapAutoencoder(Autoencoder):
         return np.mean((self.reconstruct(x, labels) - x) ** 2, axis=(1, 2, 3))
 
     def interpolate(self, a, b, steps=8, labels=0):
-        steps = check_count(steps, "steps")
-        if steps < 2:
-            raise ValueError(f"steps must be at least 2, got {steps}")
-        pair = [self.check_images(np.asarray(v)[None] if np.ndim(v) == 3 else v, name)[:1]
-                for v, name in ((a, "a"), (b, "b"))]
-        za, zb = self.encode(np.concatenate(pair))
-        t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
-        return self.decode((1 - t) * za + t * zb, labels=np.full(steps, labels))
+        """The line between two faces' shared codes, drawn by the decoder of identity `labels`."""
+        return super().interpolate(a, b, steps, labels=labels)
