@@ -26,6 +26,11 @@ TINY = {
     "pca": {"image_shape": (8, 8, 1), "n_components": 3},
     "gmm": {"image_shape": (8, 8, 1), "n_components": 2, "pca_dim": 3},
     "kde": {"image_shape": (8, 8, 1), "pca_dim": 3, "max_points": 5},
+    "gan": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_hidden": [6], "d_hidden": [6]},
+    "dcgan": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6]},
+    "cgan": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6], "num_classes": 3},
+    "wgan_gp": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6],
+                "augment": "color,translation,cutout"},
 }
 
 ARCHS = sorted(architectures())
@@ -96,16 +101,15 @@ def test_one_finite_fit_step(arch, precision):
     # Under float16 the dynamic loss scale starts high and skips the steps that
     # overflow while it halves; it must recover within a few epochs.
     for _ in range(5):
-        if precision != "mixed_float16" or int(model.optimizer.iterations):
+        if precision != "mixed_float16" or all(int(o.iterations) for o in model.optimizers()):
             break
         history = model.fit(batches(model), epochs=1, verbose=0)
     for name, values in history.history.items():
         assert np.isfinite(values[-1]), f"{name} is not finite under {precision}"
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights())), "no weight changed"
-    if precision == "mixed_float16":
-        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
-    else:
-        assert not isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    # Every player's optimizer scales its loss under float16, and only then.
+    for optimizer in model.optimizers():
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == (precision == "mixed_float16")
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -131,9 +135,13 @@ def test_keras_file_restores_optimizer_state(arch, tmp_path):
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 4
-    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert len(loaded.optimizers()) == len(model.optimizers()) >= 1
+    # The first player steps once a batch (a discriminator may step d_steps times).
+    assert int(loaded.optimizers()[0].iterations) == int(model.optimizers()[0].iterations) == 4
+    for mine, theirs in zip(model.optimizers(), loaded.optimizers()):
+        assert len(mine.variables) == len(theirs.variables)
+        for a, b in zip(theirs.variables, mine.variables):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     # Training continues identically from the restored state.
     keras.utils.set_random_seed(3)
     model.fit(batches(model), epochs=1, verbose=0)
@@ -194,7 +202,8 @@ def test_sample_is_seeded_and_in_range(arch):
 )
 def test_bad_images_name_what_was_expected(arch, bad, match):
     model = tiny(arch)
-    methods = [m for m in ("encode", "reconstruct", "score", "features", "classify") if hasattr(model, m)]
+    methods = [m for m in ("encode", "reconstruct", "score", "features", "classify", "realness")
+               if hasattr(model, m)]
     assert methods, "the model takes images somewhere"
     for method in methods:
         if hasattr(model, method):

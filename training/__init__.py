@@ -12,4 +12,6 @@ RECIPES = {
     "evaluator_cifar10": "training.evaluator_cifar10",
     "swap_ae_att_faces": "training.swap_ae",
     **{f"{arch}_{data}": "training.classical" for arch in ("pca", "gmm", "kde") for data in ("mnist", "fashion_mnist")},
+    **{name: "training.gan" for name in (
+        "gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "cgan_mnist", "wgan_gp_fashion_mnist")},
 }

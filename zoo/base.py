@@ -79,9 +79,9 @@ class GenerativeModel(keras.Model):
             self.build()
         # Optimizer slots must live where the model's variables do.
         with self.distribute_strategy.scope():
-            for optimizer in self.optimizers():
+            for optimizer, variables in self.optimizer_targets():
                 if not optimizer.built:
-                    optimizer.build(self.trainable_variables)
+                    optimizer.build(variables)
         return self
 
     # Keras saves no seed generator's state (the model's, dropout's,
@@ -104,8 +104,12 @@ class GenerativeModel(keras.Model):
 
     def optimizers(self):
         """The model's optimizers (none before `compile`)."""
+        return [optimizer for optimizer, _ in self.optimizer_targets()]
+
+    def optimizer_targets(self):
+        """`[(optimizer, the variables it updates)]` (empty before `compile`)."""
         optimizer = getattr(self, "optimizer", None)
-        return [optimizer] if optimizer is not None else []
+        return [(optimizer, self.trainable_variables)] if optimizer is not None else []
 
     def fit(self, *args, **kwargs):
         self.build_all()
@@ -204,6 +208,11 @@ class GenerativeModel(keras.Model):
         """Returns `x` as a float32 numpy batch of this model's images, or raises ValueError."""
         return check_images(x, self.image_shape, name=name)
 
+    def with_labels(self, arr, labels):
+        """`arr`, or (arr, labels) for a conditional model: what the tensor functions take."""
+        y = self.check_labels(labels, len(arr))
+        return arr if y is None else (arr, y)
+
     def check_labels(self, labels, n=None):
         """Refuses labels on an unconditional model; subclasses that take labels override this."""
         if labels is not None:
@@ -264,6 +273,24 @@ def check_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**31:
         raise ValueError(f"seed must be an integer in [0, 2**31), got {seed!r}")
     return int(seed)
+
+
+def check_class_labels(labels, num_classes, n=None, owner="the model"):
+    """Class labels as int32 (n,): one int for all n, or one per item, each in [0, num_classes).
+
+    Conditional models call it from their `check_labels`.
+    """
+    expected = f"class labels: one int, or {n if n is not None else 'one per image'} ints in [0, {num_classes})"
+    if labels is None:
+        raise ValueError(f"{owner} is conditional: give labels= ({expected})")
+    arr = np.asarray(labels)
+    if arr.dtype.kind not in "iu" or arr.ndim > 1:
+        raise ValueError(f"labels must be {expected}, got {labels!r}")
+    if arr.ndim == 0:
+        arr = np.full(n if n is not None else 1, arr)
+    if (n is not None and len(arr) != n) or not len(arr) or arr.min() < 0 or arr.max() >= num_classes:
+        raise ValueError(f"labels must be {expected}, got {labels!r}")
+    return arr.astype(np.int32)
 
 
 def check_codes(z, dim, name="z"):
@@ -344,8 +371,10 @@ class AdversarialModel(GenerativeModel):
     def compile_from_config(self, config):
         self.compile(**{name: keras.optimizers.deserialize(c) for name, c in config.items()})
 
-    def optimizers(self):
-        return [getattr(self, n) for n in self.optimizer_names if getattr(self, n, None) is not None]
+    def optimizer_targets(self):
+        # Each optimizer gets slots for its own player's variables only.
+        return [(getattr(self, n), self.player_variables(n)) for n in self.optimizer_names
+                if getattr(self, n, None) is not None]
 
     def player_variables(self, optimizer_name):
         """Variables one player's optimizer updates."""

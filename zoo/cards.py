@@ -27,11 +27,18 @@ USAGE = {
     "kde": ["images = model.sample(16, seed=0)       # float32 NHWC in [0, 1]",
             "codes = model.encode(images)            # the PCA code the stored points live in",
             "strangeness = model.score(images)       # -log density of the code, not of the image"],
+    "gan": ["images = model.sample(16, seed=0)          # float32 NHWC in [0, 1]",
+            "z = model.latent_codes(2, seed=1)",
+            "row = model.interpolate(z[0], z[1], steps=8)  # along the great circle between two codes",
+            "realness = model.realness(images)          # the discriminator's logit"],
+    "cgan": ["sevens = model.sample(8, seed=0, labels=7)  # float32 NHWC in [0, 1]",
+             "row = model.sample(10, seed=0)               # classes in turn",
+             "realness = model.realness(images, labels=[7] * len(images))"],
     "evaluator": ["labels = model.classify(images)     # images: float32 NHWC in [0, 1]",
                   "features = model.features(images)   # what FID (domain) compares"],
 }
 
-USAGE_OF = {"stacked_ae": "ae", "sparse_ae": "ae", "conv_ae": "ae"}
+USAGE_OF = {"stacked_ae": "ae", "sparse_ae": "ae", "conv_ae": "ae", "dcgan": "gan", "wgan_gp": "gan"}
 
 
 # (figure of the model, figure of a baseline) pairs a card compares.
@@ -42,6 +49,8 @@ COMPARED = (
     ("fid_domain", "baseline_kde_fid_domain"),
     ("kid_domain", "baseline_gmm_kid_domain"),
     ("kid_domain", "baseline_kde_kid_domain"),
+    ("fid_domain", "baseline_vae_fid_domain"),
+    ("kid_domain", "baseline_vae_kid_domain"),
 )
 
 
@@ -120,7 +129,7 @@ def model_card(meta, images=()):
     ]
     versus = comparison_lines(meta.get("metrics", {}))
     if versus:
-        lines += ["## Against the classical baselines", *versus, ""]
+        lines += ["## Against the baselines", *versus, ""]
     onnx = meta.get("onnx")
     if onnx:
         lines += [
@@ -143,7 +152,7 @@ def headline(meta):
     versus = comparisons(metrics)
     if versus:
         wins = sum(beats for _, _, beats in versus)
-        parts.append(f"beats the classical baselines in {wins} of {len(versus)} comparisons (see card)")
+        parts.append(f"beats the baselines in {wins} of {len(versus)} comparisons (see card)")
     return "; ".join(parts)
 
 

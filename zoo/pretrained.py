@@ -145,19 +145,80 @@ def load(name_or_path, precision=None, compile=False):
         model.build_all()
         model.load_weights(folder / "model.weights.h5")
     model.preset_metadata = meta
+    model.preset_folder = folder
     if compile:
         compile_for_finetuning(model, meta)
     return model
 
 
 def compile_for_finetuning(model, meta, learning_rate=None):
-    """Compiles a loaded preset with Adam at `learning_rate`, else its recipe's; returns the rate."""
+    """Compiles a loaded preset for further training; returns the learning rate.
+
+    A preset that ships optimizer state (`OPTIMIZER_FILE`: a GAN's
+    discriminator's) is compiled with its recipe's optimizers and gets that
+    state back, so training continues the game where it stopped;
+    `learning_rate` then replaces every player's rate. Any other preset gets
+    Adam at `learning_rate`, else its recipe's.
+    """
     import keras
 
     lr = learning_rate or meta.get("recipe", {}).get("learning_rate", 1e-3)
+    folder = getattr(model, "preset_folder", None)
+    if OPTIMIZER_FILE in meta.get("files", {}) and folder is not None:
+        model.compile_from_config(meta["compile_config"])
+        model.build_all()
+        load_optimizer_state(model, Path(folder) / OPTIMIZER_FILE)
+        if learning_rate:
+            for optimizer in model.optimizers():
+                optimizer.learning_rate = learning_rate
+        return float(model.optimizers()[0].learning_rate)
     model.compile(optimizer=keras.optimizers.Adam(lr))
     model.build_all()
     return lr
+
+
+# The optimizers a model names in `shipped_optimizers` (a GAN's discriminator's)
+# ship with its preset, so that fine-tuning resumes the game instead of
+# restarting it against a discriminator whose Adam moments start from zero.
+OPTIMIZER_FILE = "optimizers.h5"
+
+
+def _inner(optimizer):
+    # Under mixed_float16 an optimizer is wrapped for loss scaling; the state
+    # that matters (iterations, moments) is the wrapped one's, whatever the
+    # policy it is loaded under.
+    import keras
+
+    return optimizer.inner_optimizer if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else optimizer
+
+
+def save_optimizer_state(model, path):
+    """Writes the shipped optimizers' variables, in order, to an HDF5 file (one group each)."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        for name in model.shipped_optimizers:
+            group = f.create_group(name)
+            for i, variable in enumerate(_inner(getattr(model, name)).variables):
+                group.create_dataset(f"{i:05d}", data=variable.numpy())
+
+
+def load_optimizer_state(model, path):
+    """Assigns the optimizers' variables from `save_optimizer_state`'s file, or raises PresetError."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        for name in model.shipped_optimizers:
+            variables = _inner(getattr(model, name)).variables
+            stored = f.get(name)
+            if stored is None or len(stored) != len(variables):
+                raise PresetError(f"{path} holds no state for {name} with {len(variables)} variables")
+            for i, variable in enumerate(variables):
+                value = stored[f"{i:05d}"][()]
+                if tuple(value.shape) != tuple(variable.shape):
+                    raise PresetError(f"{path}: {name} variable {i} has shape {value.shape}, "
+                                      f"the model's {tuple(variable.shape)}")
+                variable.assign(value)
 
 
 def library_versions():
@@ -205,10 +266,14 @@ def save(model, out_dir, metadata, extra=None):
             json.dumps(keras.saving.serialize_keras_object(clone), indent=2, sort_keys=True) + "\n"
         )
         clone.save_weights(tmp / "model.weights.h5")
+        meta = dict(metadata)
+        if getattr(model, "shipped_optimizers", ()) and model.optimizers():
+            save_optimizer_state(model, tmp / OPTIMIZER_FILE)
+            meta["compile_config"] = model.get_compile_config()
         for name, writer in (extra or {}).items():
             writer(tmp / name)
         files = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != "metadata.json"}
-        meta = {**metadata, "files": files}
+        meta["files"] = files
         meta.setdefault("architecture", model.arch)
         meta.setdefault("library_versions", library_versions())
         meta.setdefault("hardware", hardware())

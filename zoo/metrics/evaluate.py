@@ -127,13 +127,14 @@ def class_accuracy(model, evaluator, dataset, n=10000, seed=0):
                   f"{n // evaluator.num_classes} per class", True)
 
 
-def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0):
+def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihood=True):
     """The classical baselines' figures on a data set, with the same instruments.
 
     - PCA with `code_size` components: reconstruction MSE (when given).
     - A Gaussian mixture and a kernel density estimate (in a 40-d PCA space),
       and a mixture of Bernoulli products: sample FID (domain), KID,
-      precision/recall; the Bernoulli mixture also its exact test NLL.
+      precision/recall; the Bernoulli mixture also its exact test NLL (with
+      `likelihood`: beside a model that has one).
     """
     import zoo.data
     from zoo.metrics.classical import PCA, BernoulliMixture, GaussianMixture, KernelDensity
@@ -147,13 +148,14 @@ def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0):
         pca = PCA(code_size).fit(flat)
         out["pca_recon_mse"] = metric(mse(pca.reconstruct(test_x), test_x), "mse", "test", len(test_x),
                                       f"PCA with {code_size} components, fitted on train", False, True)
-    mixture = BernoulliMixture(50, seed=seed).fit(flat)
-    nll = -mixture.log_prob(test_x.reshape(len(test_x), -1))
-    out["bernoulli_mixture_nll"] = metric(nll.mean(), "nats", "test", len(test_x),
-                                          "mixture of 50 Bernoulli products (EM on train), exact", False, True)
-    out["bernoulli_mixture_nll_test1000"] = metric(
-        nll[:IWAE_N].mean(), "nats", f"test[:{IWAE_N}]", IWAE_N,
-        "the same mixture on the IWAE bound's images", False, True)
+    if likelihood:
+        mixture = BernoulliMixture(50, seed=seed).fit(flat)
+        nll = -mixture.log_prob(test_x.reshape(len(test_x), -1))
+        out["bernoulli_mixture_nll"] = metric(nll.mean(), "nats", "test", len(test_x),
+                                              "mixture of 50 Bernoulli products (EM on train), exact", False, True)
+        out["bernoulli_mixture_nll_test1000"] = metric(
+            nll[:IWAE_N].mean(), "nats", f"test[:{IWAE_N}]", IWAE_N,
+            "the same mixture on the IWAE bound's images", False, True)
     evaluator = load_evaluator(dataset)
     if evaluator is not None:
         samplers = {
@@ -179,9 +181,33 @@ def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
         return {k: v for k, v in figures.items()
                 if metrics is None or k in metrics or k.removeprefix("baseline_") in metrics}
     figures = evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed)
-    found = baselines(dataset, code_size=getattr(model, "latent_dim", None), n=n, data_dir=data_dir, seed=seed)
+    # PCA at the same code size only means something beside a model that reconstructs.
+    code_size = getattr(model, "latent_dim", None) if hasattr(model, "reconstruct") else None
+    found = baselines(dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed,
+                      likelihood=hasattr(model, "log_prob"))
+    if not hasattr(model, "encode"):
+        found.update(vae_figures(dataset, n=n, data_dir=data_dir, seed=seed))
     figures.update({f"baseline_{k}": v for k, v in found.items()})
     return figures
+
+
+def vae_figures(dataset, n=10000, data_dir=None, seed=0):
+    """The sample figures of the data set's VAE preset (`vae_<dataset>`), measured afresh, as `vae_*`.
+
+    A generator without an encoder (a GAN) is shown beside the VAE of its data
+    as well as beside the classical baselines.
+    """
+    from zoo.pretrained import exported_presets, load
+
+    name = f"vae_{dataset}"
+    if name not in exported_presets():
+        return {}
+    figures = evaluate(load(name), dataset, n=n, metrics=SAMPLE_METRICS, data_dir=data_dir, seed=seed)
+    out = {}
+    for key, value in figures.items():
+        value.update(baseline=True, evaluator=f"{name}: " + value["evaluator"])
+        out[f"vae_{key}"] = value
+    return out
 
 
 # ---- what autoencoders are for -------------------------------------------

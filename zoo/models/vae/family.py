@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.base import check_count, check_seed
+from zoo.base import check_class_labels, check_count, check_seed
 from zoo.models.vae.vae import VAE, build_decoder, build_encoder
 from zoo.registry import register
 
@@ -131,18 +131,7 @@ class CVAE(VAE):
         }
 
     def check_labels(self, labels, n=None):
-        """Labels as int32 (n,): one int for all n, or one per item, each in [0, num_classes)."""
-        expected = f"class labels: one int, or {n if n is not None else 'one per image'} ints in [0, {self.num_classes})"
-        if labels is None:
-            raise ValueError(f"{type(self).__name__} is conditional: give labels= ({expected})")
-        arr = np.asarray(labels)
-        if arr.dtype.kind not in "iu" or arr.ndim > 1:
-            raise ValueError(f"labels must be {expected}, got {labels!r}")
-        if arr.ndim == 0:
-            arr = np.full(n if n is not None else 1, arr)
-        if (n is not None and len(arr) != n) or not len(arr) or arr.min() < 0 or arr.max() >= self.num_classes:
-            raise ValueError(f"labels must be {expected}, got {labels!r}")
-        return arr.astype(np.int32)
+        return check_class_labels(labels, self.num_classes, n, owner=type(self).__name__)
 
     def sample(self, n, seed=None, labels=None):
         """Draws `n` images of the given classes (default: the classes in turn)."""

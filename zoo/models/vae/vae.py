@@ -210,20 +210,15 @@ class VAE(GenerativeModel):
 
     # ---- public API (numpy in, numpy out) --------------------------------
 
-    def _with_labels(self, arr, labels):
-        """`arr`, or (arr, labels) for a conditional model: what the tensor functions take."""
-        y = self.check_labels(labels, len(arr))
-        return arr if y is None else (arr, y)
-
     def encode(self, x, labels=None):
         """Returns the mean code of each image, shape (batch, latent_dim)."""
         x = self.check_images(x)
-        return self.run_chunked(self.encode_tensor, self._with_labels(x, labels), CHUNK)
+        return self.run_chunked(self.encode_tensor, self.with_labels(x, labels), CHUNK)
 
     def decode(self, z, labels=None):
         """Returns the mean image of each code, float32 NHWC in [0, 1]."""
         z = check_codes(z, self.latent_dim)
-        return self.run_chunked(self.decode_tensor, self._with_labels(z, labels), CHUNK)
+        return self.run_chunked(self.decode_tensor, self.with_labels(z, labels), CHUNK)
 
     def sample(self, n, seed=None, labels=None):
         """Draws `n` images from the prior, float32 NHWC in [0, 1]; a seed fixes them."""

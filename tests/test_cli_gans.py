@@ -1,0 +1,64 @@
+"""The `zoo` command on a tiny GAN: training, fine-tuning that continues the game, the real-or-fake quiz."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from tests.conftest import write_pngs
+from zoo.cli import main
+from zoo.io import image_grid
+
+TINY_DCGAN = ["--set", "image_shape=[8,8,1]", "--set", "latent_dim=3", "--set", "g_filters=[6,4]",
+              "--set", "d_filters=[4,6]"]
+
+
+@pytest.fixture(scope="module")
+def pngs(tmp_path_factory):
+    return write_pngs(tmp_path_factory.mktemp("pngs"), 12, (8, 8, 1), seed=0)
+
+
+@pytest.fixture(scope="module")
+def gan(pngs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "tiny_dcgan"
+    assert main(["train", "dcgan", "--data", str(pngs), "--epochs", "1", "--batch-size", "4",
+                 "--out", str(out), *TINY_DCGAN]) == 0
+    return out
+
+
+def test_finetune_continues_the_discriminators_optimizer(gan, pngs, tmp_path):
+    before = zoo.load(gan, compile=True)
+    assert int(before.d_optimizer.iterations) == 3  # 12 images, batches of 4
+    out = tmp_path / "ft"
+    assert main(["finetune", str(gan), "--data", str(pngs), "--epochs", "1", "--batch-size", "4",
+                 "--out", str(out)]) == 0
+    after = zoo.load(out, compile=True)
+    assert int(after.d_optimizer.iterations) == 6
+    assert after.sample(2, seed=0).shape == (2, 8, 8, 1)
+
+
+def test_real_or_fake_quiz_and_its_answer_key(gan, pngs, tmp_path):
+    out = tmp_path / "quiz.png"
+    assert main(["real-or-fake", str(gan), "--data", str(pngs), "-n", "8", "--per-row", "4", "--seed", "3",
+                 "--out", str(out)]) == 0
+    key = (tmp_path / "quiz_answers.txt").read_text().splitlines()
+    marks = " ".join(key[1:]).split()
+    assert len(marks) == 8 and marks.count("R") == 4 and marks.count("F") == 4
+    grid = tf.io.decode_png(out.read_bytes()).numpy()
+    # The F tiles are the model's samples for the seed, in order; the R tiles are not.
+    fakes = zoo.load(gan).sample(4, seed=3)
+    expected = image_grid(fakes, 4)
+
+    def tile(img, i):  # image_grid's layout: 2-pixel gaps, 8x8 images
+        r, k = divmod(i, 4)
+        return img[2 + r * 10: 10 + r * 10, 2 + k * 10: 10 + k * 10]
+
+    for j, i in enumerate(i for i, m in enumerate(marks) if m == "F"):
+        np.testing.assert_array_equal(tile(grid, i), tile(expected, j))
+    assert not any(np.array_equal(tile(grid, i), tile(expected, j))
+                   for i, m in enumerate(marks) if m == "R" for j in range(4))
+
+
+def test_real_or_fake_refuses_a_model_that_cannot_sample(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="sample"):
+        main(["real-or-fake", "ae_mnist", "--out", str(tmp_path / "q.png")])

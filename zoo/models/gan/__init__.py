@@ -1,0 +1,1 @@
+"""GANs: the original GAN, DCGAN, the conditional GAN and WGAN-GP."""

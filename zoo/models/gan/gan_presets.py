@@ -1,0 +1,52 @@
+"""Presets of the GAN family: plain data, read by `zoo.load` and `training/gan.py`.
+
+Every recipe uses Adam with the paper's betas for both players; `g_lr` and
+`d_lr` are the generator's and the discriminator's learning rates.
+"""
+
+ADAM_DCGAN = {"g_lr": 2e-4, "d_lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
+GREY_28 = {"image_shape": [28, 28, 1], "latent_dim": 32}
+CONV_28 = {**GREY_28, "g_filters": [128, 64], "d_filters": [64, 128]}
+
+PRESETS = {
+    "gan_mnist": {
+        "arch": "gan",
+        "dataset": "mnist",
+        "description": "The original GAN: MLP generator (32-256-512-784) and discriminator (784-512-256-1), "
+                       "non-saturating generator loss, on MNIST digits",
+        "config": {**GREY_28, "g_hidden": [256, 512], "d_hidden": [512, 256], "d_dropout": 0.3,
+                   "g_loss": "non_saturating", "ema": 0.999},
+        "recipe": {"epochs": 30, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+    },
+    "dcgan_mnist": {
+        "arch": "dcgan",
+        "dataset": "mnist",
+        "description": "DCGAN (7x7 -> 28x28 transposed convolutions, batch norm), on MNIST digits",
+        "config": {**CONV_28, "ema": 0.999},
+        "recipe": {"epochs": 8, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+    },
+    "dcgan_fashion_mnist": {
+        "arch": "dcgan",
+        "dataset": "fashion_mnist",
+        "description": "DCGAN (7x7 -> 28x28 transposed convolutions, batch norm), on Fashion-MNIST clothes",
+        "config": {**CONV_28, "ema": 0.999},
+        "recipe": {"epochs": 8, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+    },
+    "cgan_mnist": {
+        "arch": "cgan",
+        "dataset": "mnist",
+        "description": "Class-conditional DCGAN (one-hot label beside z; projection discriminator), on MNIST "
+                       "digits and their labels",
+        "config": {**CONV_28, "num_classes": 10, "ema": 0.999},
+        "recipe": {"epochs": 8, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+    },
+    "wgan_gp_fashion_mnist": {
+        "arch": "wgan_gp",
+        "dataset": "fashion_mnist",
+        "description": "WGAN-GP (layer-norm critic, 5 critic steps per generator step, lambda 10), on "
+                       "Fashion-MNIST clothes",
+        "config": {**CONV_28, "d_steps": 5, "gp_weight": 10.0, "ema": 0.999},
+        "recipe": {"epochs": 6, "batch_size": 64, "g_lr": 1e-4, "d_lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9,
+                   "precision": "float32", "seed": 0},
+    },
+}
