@@ -51,6 +51,9 @@ COMPARED = (
     ("kid_domain", "baseline_kde_kid_domain"),
     ("fid_domain", "baseline_vae_fid_domain"),
     ("kid_domain", "baseline_vae_kid_domain"),
+    ("fid_inception", "baseline_gmm_fid_inception"),
+    ("fid_inception", "baseline_kde_fid_inception"),
+    ("kid_inception", "baseline_gmm_kid_inception"),
 )
 
 

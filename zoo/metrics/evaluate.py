@@ -20,6 +20,12 @@ from zoo.metrics.core import mse
 from zoo.metrics.distances import frechet_distance, kernel_inception_distance, precision_recall
 
 SAMPLE_METRICS = ("fid_domain", "kid_domain", "precision", "recall")
+INCEPTION_METRICS = ("fid_inception", "kid_inception", "precision_inception", "recall_inception")
+# Data sets whose published figures are Inception FIDs: their cards carry it
+# when the `[fid]` extra (or its cached weights) is here. Inception features
+# cost about 0.1 s an image on 2 cores, so these figures use 1,000 images a side.
+INCEPTION_SETS = ("cifar10", "celeba_64")
+INCEPTION_N = 1000
 IWAE_K, IWAE_N = 100, 1000
 PR_N = 5000  # precision/recall's k-NN is quadratic in the sample count
 
@@ -69,6 +75,47 @@ def sample_figures(samples, test_x, evaluator, name, baseline=False):
     }
 
 
+_REAL_FEATURES = {}
+
+
+def real_inception_features(dataset, split="test", n=INCEPTION_N, data_dir=None):
+    """Inception features of the first `n` images of a split, computed once per process."""
+    import zoo.data
+    from zoo.metrics.inception import inception_features
+
+    key = (dataset, split, n, data_dir)
+    if key not in _REAL_FEATURES:
+        _REAL_FEATURES[key] = inception_features(zoo.data.as_numpy(dataset, split, data_dir=data_dir, take=n))
+    return _REAL_FEATURES[key]
+
+
+def inception_figures(samples, real_features, split="test", baseline=False, what="samples"):
+    """Inception FID, KID and precision/recall (Inception pool3 features) of images against real features."""
+    from zoo.metrics.inception import inception_features
+
+    fake = inception_features(samples)
+    # Subsets of half the images, so that the 50 subsets differ and the std means something.
+    kid, kid_std = kernel_inception_distance(real_features, fake, subset_size=min(1000, len(fake) // 2))
+    precision, recall = precision_recall(real_features, fake, k=3)
+    n = min(len(real_features), len(fake))
+    how = (f"Inception (2015-12-05 FID graph) features, {len(fake)} {what} vs {len(real_features)} real "
+           "images")
+    return {
+        "fid_inception": metric(frechet_distance(real_features, fake), "", split, n,
+                                f"Inception FID: {how}; biased upwards at this n (published: 10k-50k)",
+                                False, baseline),
+        "kid_inception": metric(kid, "", split, n, f"KID: {how}, std {kid_std:.2g}", False, baseline),
+        "precision_inception": metric(precision, "ratio", split, n, f"k-NN manifolds, k=3: {how}", True, baseline),
+        "recall_inception": metric(recall, "ratio", split, n, f"k-NN manifolds, k=3: {how}", True, baseline),
+    }
+
+
+def inception_applies(dataset):
+    from zoo.metrics.inception import inception_available
+
+    return dataset in INCEPTION_SETS and inception_available()
+
+
 def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     """Measures a model on a built-in data set's test split.
 
@@ -89,18 +136,21 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     import zoo.data
 
     want = (lambda name: metrics is None or name in metrics)
-    test_x, test_y = zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True)
+    labelled = bool(zoo.data.BUILTIN[dataset].num_classes)
+    test_x, test_y = (zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True) if labelled
+                      else (zoo.data.as_numpy(dataset, "test", data_dir=data_dir), None))
     out = {}
     # A conditional model is scored given each test image's true label.
     y = test_y if model.conditional else None
     given = ", given the true label" if model.conditional else ""
+    likelihood = getattr(model, "likelihood", "bernoulli").capitalize()
     if hasattr(model, "elbo") and want("elbo"):
         out["elbo"] = metric(model.elbo(test_x, labels=y).mean(), "nats", "test", len(test_x),
-                             f"single-sample ELBO, Bernoulli likelihood{given}", True)
+                             f"single-sample ELBO, {likelihood} likelihood{given}", True)
     if hasattr(model, "log_prob") and want("nll_iwae"):
         nll = -model.log_prob(test_x[:IWAE_N], k=IWAE_K, labels=None if y is None else y[:IWAE_N])
         out["nll_iwae"] = metric(nll.mean(), "nats", f"test[:{IWAE_N}]", IWAE_N,
-                                 f"IWAE bound, k={IWAE_K}, Bernoulli likelihood{given}", False)
+                                 f"IWAE bound, k={IWAE_K}, {likelihood} likelihood{given}", False)
     if hasattr(model, "reconstruct") and want("recon_mse"):
         out["recon_mse"] = metric(mse(model.reconstruct(test_x, labels=y), test_x), "mse", "test", len(test_x),
                                   "reconstruction through the mean code, pixels in [0, 1]", False)
@@ -115,6 +165,10 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
             out.update({k: v for k, v in figures.items() if want(k)})
             if model.conditional and want("class_accuracy"):
                 out["class_accuracy"] = class_accuracy(model, evaluator, dataset, n=n, seed=seed)
+    if hasattr(model, "sample") and any(want(m) for m in INCEPTION_METRICS) and inception_applies(dataset):
+        samples = model.sample(min(n, INCEPTION_N), seed=seed)
+        figures = inception_figures(samples, real_inception_features(dataset, data_dir=data_dir))
+        out.update({k: v for k, v in figures.items() if want(k)})
     return out
 
 
@@ -157,16 +211,28 @@ def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihoo
             nll[:IWAE_N].mean(), "nats", f"test[:{IWAE_N}]", IWAE_N,
             "the same mixture on the IWAE bound's images", False, True)
     evaluator = load_evaluator(dataset)
-    if evaluator is not None:
+    inception = inception_applies(dataset)
+    if evaluator is not None or inception:
         samplers = {
             "gmm": GaussianMixture(20, pca_dim=40, seed=seed).fit(flat),
             "kde": KernelDensity(pca_dim=40, seed=seed).fit(flat),
         }
         for name, model in samplers.items():
-            samples = model.sample(n, seed=seed).reshape(n, *shape).astype(np.float32)
-            for key, value in sample_figures(samples, test_x, evaluator, dataset, baseline=True).items():
+            samples = np.clip(model.sample(n, seed=seed).reshape(n, *shape), 0, 1).astype(np.float32)
+            figures = sample_figures(samples, test_x, evaluator, dataset, baseline=True) if evaluator else {}
+            if inception:
+                figures.update(inception_figures(samples[:INCEPTION_N], real_inception_features(
+                    dataset, data_dir=data_dir), baseline=True))
+            for key, value in figures.items():
                 value["evaluator"] = f"{name}: " + value["evaluator"]
                 out[f"{name}_{key}"] = value
+    if inception:
+        # Two sets of real images at the same n: the figure a perfect model would get.
+        train = zoo.data.as_numpy(dataset, "train", data_dir=data_dir, take=INCEPTION_N)
+        floor = inception_figures(train, real_inception_features(dataset, data_dir=data_dir), baseline=True,
+                                  what=f"real train[:{INCEPTION_N}] images")
+        out["real_fid_inception"] = floor["fid_inception"]
+        out["real_kid_inception"] = floor["kid_inception"]
     return out
 
 
@@ -183,8 +249,9 @@ def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     figures = evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed)
     # PCA at the same code size only means something beside a model that reconstructs.
     code_size = getattr(model, "latent_dim", None) if hasattr(model, "reconstruct") else None
+    # The Bernoulli mixture's exact likelihood is comparable with a Bernoulli-likelihood bound only.
     found = baselines(dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed,
-                      likelihood=hasattr(model, "log_prob"))
+                      likelihood=hasattr(model, "log_prob") and getattr(model, "likelihood", "") == "bernoulli")
     if not hasattr(model, "encode"):
         found.update(vae_figures(dataset, n=n, data_dir=data_dir, seed=seed))
     figures.update({f"baseline_{k}": v for k, v in found.items()})

