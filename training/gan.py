@@ -67,7 +67,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
         ),
         "Fine-tuning": (
             "The discriminator and its Adam state ship in the preset (`optimizers.h5`), so "
-            f"`zoo finetune {preset} --data FOLDER` continues the game rather than restarting it."
+            f"`zoo finetune {preset} --data FOLDER` continues the game rather than restarting it"
+            + (" (FOLDER holds one sub-folder of images per class, in label order)." if model.conditional
+               else ".")
         ),
         "More compute": (
             "Wider networks, more epochs and a larger batch sharpen the samples and raise recall; the "

@@ -124,17 +124,18 @@ def cmd_traverse(args):
           f"[-{args.range}, {args.range}], the others fixed at test image {args.index}'s code; dims {dims} ({why})")
 
 
-def _dataset(data, image_shape, batch_size, split="train", take=None, seed=0, data_dir=None):
+def _dataset(data, image_shape, batch_size, split="train", take=None, seed=0, data_dir=None, with_labels=False):
+    """A built-in set or an image folder; `with_labels` (a conditional model) reads a folder's class sub-folders."""
     import zoo
 
     if data in zoo.data.BUILTIN:
         return zoo.data.load(data, split=split, batch_size=batch_size, image_shape=image_shape,
-                             take=take, seed=seed, data_dir=data_dir)
+                             take=take, seed=seed, data_dir=data_dir, with_labels=with_labels)
     if not os.path.exists(data):
         raise SystemExit(f"zoo: --data must be one of {sorted(zoo.data.BUILTIN)} or a folder of images; "
                          f"{data!r} is neither")
     return zoo.data.image_folder(data, image_shape=image_shape, batch_size=batch_size, seed=seed,
-                                 with_labels=False, shuffle=split == "train")
+                                 with_labels=with_labels, shuffle=split == "train")
 
 
 def cmd_reconstruct(args):
@@ -176,7 +177,7 @@ def _train_and_package(model, args, entry, recipe):
     from training.common import fit, package
     from zoo.metrics.evaluate import metric
 
-    ds = _dataset(args.data, model.image_shape, args.batch_size, seed=args.seed)
+    ds = _dataset(args.data, model.image_shape, args.batch_size, seed=args.seed, with_labels=model.needs_labels)
     callbacks = []
     checkpoint_dir = args.checkpoint_dir or f"{os.path.normpath(args.out)}.checkpoints"
     history, wall, steps = fit(model, ds, recipe, callbacks=callbacks, checkpoint_dir=checkpoint_dir,
