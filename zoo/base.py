@@ -102,6 +102,10 @@ class GenerativeModel(keras.Model):
             if f"seed_generator_{i}" in store.keys():
                 generator.state.assign(np.asarray(store[f"seed_generator_{i}"]))
 
+    def default_optimizer(self, learning_rate=1e-3):
+        """The optimizer `zoo train` compiles with (Adam; a GAN's players use their papers' betas)."""
+        return keras.optimizers.Adam(learning_rate)
+
     def optimizers(self):
         """The model's optimizers (none before `compile`)."""
         return [optimizer for optimizer, _ in self.optimizer_targets()]

@@ -218,9 +218,11 @@ def cmd_train(args):
 
     with get_strategy(args.strategy).scope():
         model = zoo.create(args.arch, **config)
-        model.compile(optimizer=keras.optimizers.Adam(args.lr))
+        optimizer = model.default_optimizer(args.lr) if args.lr else model.default_optimizer()
+        model.compile(optimizer=optimizer)
         model.build_all()
-    recipe = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.lr,
+    recipe = {"epochs": args.epochs, "batch_size": args.batch_size,
+              "learning_rate": float(optimizer.learning_rate),
               "precision": precision, "seed": args.seed, "strategy": args.strategy, "config": config}
     entry = {"name": os.path.basename(os.path.normpath(args.out)), "arch": args.arch, "dataset": args.data,
              "description": f"`{args.arch}` trained by `zoo train` on {args.data}"}
@@ -469,7 +471,8 @@ def build_parser():
     p = add("train", cmd_train, "Train an architecture from scratch and write a preset folder")
     p.add_argument("arch")
     training_args(p)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default: the architecture's: 1e-3, GANs 2e-4, WGAN-GP 1e-4)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="architecture argument (JSON value)")
     p.add_argument("--strategy", default=None, choices=[None, "mirrored", "multi_worker"])
 

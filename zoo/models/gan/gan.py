@@ -114,6 +114,10 @@ class GAN(AdversarialModel):
             self.ema_generator.trainable = False
             self.ema_generator.set_weights(self.generator.get_weights())
 
+    def default_optimizer(self, learning_rate=2e-4):
+        # Radford et al.: beta_1 = 0.5 steadies the game; each player gets a copy.
+        return keras.optimizers.Adam(learning_rate, beta_1=0.5)
+
     def build_generator(self, name):
         return build_mlp_generator(self.image_shape, self.latent_dim, self.g_hidden, name=name)
 

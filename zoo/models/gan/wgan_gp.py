@@ -64,6 +64,10 @@ class WGANGP(DCGAN):
         kwargs.pop("g_loss", None)
         super().__init__(image_shape=image_shape, d_steps=d_steps, d_norm=d_norm, **kwargs)
 
+    def default_optimizer(self, learning_rate=1e-4):
+        # Gulrajani et al.: no momentum in the first moment, beta_2 = 0.9.
+        return keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9)
+
     def get_config(self):
         config = super().get_config()
         config.pop("g_loss")
