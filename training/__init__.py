@@ -4,6 +4,8 @@ RECIPES = {
     "vae_mnist": "training.vae_mnist",
     "vae_fashion_mnist": "training.vae_fashion_mnist",
     "cvae_mnist": "training.cvae_mnist",
+    "beta_vae_celeba_64": "training.vae_celeba",
+    "wae_celeba_64": "training.vae_celeba",
     "evaluator_mnist": "training.evaluator_mnist",
     **{name: "training.autoencoder" for name in (
         "ae_mnist", "stacked_ae_mnist", "ae2d_mnist", "sparse_ae_mnist", "conv_ae_fashion_mnist",

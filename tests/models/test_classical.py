@@ -206,3 +206,17 @@ def test_sampling_export_is_the_saved_model_and_decode_is_onnx(arch, data, tmp_p
     assert "sample" in report["saved_model"] and "sample" not in report["onnx"]
     assert set(report["onnx"]) == {"encode", "decode"}
     assert all(err <= 1e-4 for errs in report.values() for err in errs.values()), report
+
+
+def test_randomized_pca_of_wide_images_finds_the_exact_components(monkeypatch):
+    rng = np.random.default_rng(0)
+    basis = np.linalg.qr(rng.standard_normal((300, 30)))[0]
+    x = (rng.standard_normal((200, 30)) * 0.9 ** np.arange(30)) @ basis.T + 1e-3 * rng.standard_normal((200, 300))
+    exact = estimators.PCA(8).fit(x)
+    monkeypatch.setattr(estimators.PCA, "EXACT_MAX_DIM", 100)  # 300 pixels now count as wide
+    fast = estimators.PCA(8).fit(x)
+    # The same directions (up to sign) and variances.
+    np.testing.assert_allclose(np.abs(np.sum(fast.components_ * exact.components_, axis=1)), 1, atol=1e-9)
+    np.testing.assert_allclose(fast.explained_variance_, exact.explained_variance_, rtol=1e-9)
+    np.testing.assert_allclose(fast.reconstruct(np.clip(x[:4], 0, 1)), exact.reconstruct(np.clip(x[:4], 0, 1)),
+                               atol=1e-9)
