@@ -95,6 +95,6 @@ PRESETS = {
             # sigma 0.1 the reconstruction term is 50 * |x - y|^2, so lambda scales to 1e5.
             "mmd_weight": 1e5,
         },
-        "recipe": {"epochs": 25, "batch_size": 64, "learning_rate": 1e-3, "precision": "float32", "seed": 0},
+        "recipe": {"epochs": 15, "batch_size": 64, "learning_rate": 1e-3, "precision": "float32", "seed": 0},
     },
 }
