@@ -15,5 +15,6 @@ RECIPES = {
     "swap_ae_att_faces": "training.swap_ae",
     **{f"{arch}_{data}": "training.classical" for arch in ("pca", "gmm", "kde") for data in ("mnist", "fashion_mnist")},
     **{name: "training.gan" for name in (
-        "gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "cgan_mnist", "wgan_gp_fashion_mnist")},
+        "gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "cgan_mnist", "wgan_gp_fashion_mnist",
+        "dcgan_celeba_64", "dcgan_cifar10_32")},
 }

@@ -13,6 +13,10 @@ import numpy as np
 LICENCES = {
     "mnist": "MNIST: Yann LeCun and Corinna Cortes, redistributed for research. The weights: as the project.",
     "fashion_mnist": "Fashion-MNIST: MIT licence, Zalando Research. The weights: as the project.",
+    "celeba_64": "CelebA: non-commercial research purposes only (the CelebA licence); the weights inherit it.",
+    "cifar10": ("CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton (cite the 2009 tech report); trained "
+                "and measured on a lossy JPEG copy, so figures are not exactly comparable with figures on the "
+                "original batches."),
 }
 
 
@@ -60,8 +64,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
         print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
     notes = {
         "Limits": (
-            f"FID (domain) uses evaluator_{dataset}'s features and is not comparable with Inception FID "
-            "or with published figures. A GAN has no encoder and no likelihood: it cannot reconstruct, "
+            "FID (domain) uses the data set's evaluator's features and is not comparable with Inception FID "
+            "or with published figures; Inception figures (where shown) use 1,000 images a side, so read "
+            "them against the real-vs-real floor on this card. A GAN has no encoder and no likelihood: it cannot reconstruct, "
             "and its samples can miss modes of the data (the recall figure says how much). The samples "
             "are drawn with the moving average of the generator's weights."
         ),

@@ -49,4 +49,20 @@ PRESETS = {
         "recipe": {"epochs": 6, "batch_size": 64, "g_lr": 1e-4, "d_lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9,
                    "precision": "float32", "seed": 0},
     },
+    "dcgan_celeba_64": {
+        "arch": "dcgan",
+        "dataset": "celeba_64",
+        "description": "DCGAN (4x4 -> 64x64 transposed convolutions, batch norm), on 64x64 CelebA faces",
+        "config": {"image_shape": [64, 64, 3], "latent_dim": 64, "g_filters": [128, 64, 32, 16],
+                   "d_filters": [16, 32, 64, 128], "ema": 0.999},
+        "recipe": {"epochs": 30, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+    },
+    "dcgan_cifar10_32": {
+        "arch": "dcgan",
+        "dataset": "cifar10",
+        "description": "DCGAN (4x4 -> 32x32 transposed convolutions, batch norm), on CIFAR-10 photos (the JPEG copy)",
+        "config": {"image_shape": [32, 32, 3], "latent_dim": 64, "g_filters": [128, 64, 32],
+                   "d_filters": [32, 64, 128], "ema": 0.999},
+        "recipe": {"epochs": 8, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+    },
 }
