@@ -30,6 +30,21 @@ LITERATURE = {
 }
 
 
+def published_note(metrics):
+    """How `vae_mnist`'s likelihood compares with the published VAE on binarized MNIST."""
+    binarized = metrics["nll_iwae_binarized"]["value"]
+    return (
+        f"On binarized test images (each pixel drawn from its grey level, seed 0; the first 1,000) the IWAE "
+        f"bound with k=100 gives an NLL of {binarized:.1f} nats, against 89.9 nats published for a reference "
+        "VAE on binarized MNIST (pythae reproduces 89.78). How this run differs: it was trained on grey "
+        "levels as Bernoulli targets, not on binarized images, so binary test images are slightly off the "
+        "data it saw; its network is small (two stride-2 convs of 32 and 64 channels, a 16-d code) and "
+        "trained for 20 epochs on 2 CPU cores; and the bound uses k=100 on 1,000 images, where published "
+        "bounds often use k=5,000 on all 10,000 (a larger k only tightens, i.e. lowers, the bound). The "
+        "grey-level `nll_iwae` above is a different quantity and is not comparable with the published figure."
+    )
+
+
 def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, dataset="mnist"):
     import keras
 
@@ -72,6 +87,8 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
         ),
         "Licence": LICENCES[dataset],
     }
+    if preset == PRESET:
+        notes["Published figures"] = published_note(metrics)
     return package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
                    images, notes)
 

@@ -279,7 +279,7 @@ def save(model, out_dir, metadata, extra=None):
     return meta
 
 
-def update_metrics(name_or_path, metrics, replace=False):
+def update_metrics(name_or_path, metrics, replace=False, notes=None):
     """Merges measured figures into a preset's metadata and rewrites its card, atomically.
 
     The folder is verified first, rebuilt beside itself with the new
@@ -288,6 +288,8 @@ def update_metrics(name_or_path, metrics, replace=False):
 
     Args:
         replace: drop the figures not in `metrics` (a full re-measure).
+        notes: card sections `{heading: markdown}` to add or replace (the
+            recipe's own, when it learns to say more about its figures).
 
     Returns:
         The new metadata.
@@ -299,6 +301,7 @@ def update_metrics(name_or_path, metrics, replace=False):
     folder = resolve(name_or_path)
     meta = verify(folder)
     meta["metrics"] = dict(metrics) if replace else {**meta.get("metrics", {}), **metrics}
+    meta["notes"] = {**meta.get("notes", {}), **(notes or {})}
     images = sorted(n for n in meta["files"] if n.endswith(".png"))
     with atomic_dir(folder) as tmp:
         for name in meta["files"]:
