@@ -312,6 +312,26 @@ def check_codes(z, dim, name="z"):
     return arr
 
 
+class ClassConditional:
+    """Mixin of models conditioned on a class label (`cvae`, `cgan`), placed before the model's base.
+
+    The model has `num_classes` and a `sample_tensor(labels, seed)`; this adds
+    the label checks and a `sample` that draws the classes in turn by default.
+    """
+
+    conditional = True
+    needs_labels = True
+
+    def check_labels(self, labels, n=None):
+        return check_class_labels(labels, self.num_classes, n, owner=type(self).__name__)
+
+    def sample(self, n, seed=None, labels=None):
+        """Draws `n` images of the given classes (default: the classes in turn)."""
+        n, seed = check_count(n), check_seed(seed)
+        y = np.arange(n, dtype=np.int32) % self.num_classes if labels is None else self.check_labels(labels, n)
+        return self.sample_tensor(tf.constant(y), tf.constant(seed, tf.int32)).numpy()
+
+
 class AdversarialModel(GenerativeModel):
     """Base of models trained as a game between players with their own optimizers.
 

@@ -7,11 +7,10 @@ real y?", which conditions far more firmly than concatenating the label.
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import check_class_labels, check_count, check_seed
+from zoo.base import ClassConditional, check_count
 from zoo.models.gan.dcgan import DCGAN, build_conv_generator, conv_trunk
 from zoo.registry import register
 
@@ -28,7 +27,7 @@ def build_projection_discriminator(image_shape, num_classes, filters, norm="batc
 
 
 @register("cgan")
-class CGAN(DCGAN):
+class CGAN(ClassConditional, DCGAN):
     """Class-conditional DCGAN: `sample(n, labels=...)` draws the chosen classes.
 
     Args: as `dcgan`, plus `num_classes`. Training batches are (images,
@@ -38,9 +37,6 @@ class CGAN(DCGAN):
         >>> cgan = zoo.load("cgan_mnist")
         >>> sevens = cgan.sample(8, seed=0, labels=7)
     """
-
-    conditional = True
-    needs_labels = True
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, **kwargs):
         self.num_classes = check_count(num_classes, "num_classes")
@@ -89,12 +85,3 @@ class CGAN(DCGAN):
             "discriminate": (self.discriminate_tensor, [images, labels]),
             "sample": (self.sample_tensor, [labels, tf.TensorSpec((), tf.int32, name="seed")]),
         }
-
-    def check_labels(self, labels, n=None):
-        return check_class_labels(labels, self.num_classes, n, owner=type(self).__name__)
-
-    def sample(self, n, seed=None, labels=None):
-        """Draws `n` images of the given classes (default: the classes in turn)."""
-        n, seed = check_count(n), check_seed(seed)
-        y = np.arange(n, dtype=np.int32) % self.num_classes if labels is None else self.check_labels(labels, n)
-        return self.sample_tensor(tf.constant(y), tf.constant(seed, tf.int32)).numpy()

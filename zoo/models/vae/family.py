@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.base import check_class_labels, check_count, check_seed
+from zoo.base import ClassConditional, check_count
 from zoo.models.vae.vae import VAE, build_decoder, build_encoder
 from zoo.registry import register
 
@@ -61,7 +61,7 @@ class BetaVAE(VAE):
 
 
 @register("cvae")
-class CVAE(VAE):
+class CVAE(ClassConditional, VAE):
     """Conditional VAE: q(z|x, y) and p(x|z, y) for a class label y.
 
     Args: as `vae`, plus `num_classes`. Every method that takes images or
@@ -72,9 +72,6 @@ class CVAE(VAE):
         >>> cvae = zoo.load("cvae_mnist")
         >>> sevens = cvae.sample(8, seed=0, labels=7)
     """
-
-    conditional = True
-    needs_labels = True
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, **kwargs):
         self.num_classes = check_count(num_classes, "num_classes")
@@ -130,14 +127,6 @@ class CVAE(VAE):
             "sample": (self.sample_tensor, [labels, tf.TensorSpec((), tf.int32, name="seed")]),
         }
 
-    def check_labels(self, labels, n=None):
-        return check_class_labels(labels, self.num_classes, n, owner=type(self).__name__)
-
-    def sample(self, n, seed=None, labels=None):
-        """Draws `n` images of the given classes (default: the classes in turn)."""
-        n, seed = check_count(n), check_seed(seed)
-        y = np.arange(n, dtype=np.int32) % self.num_classes if labels is None else self.check_labels(labels, n)
-        return self.sample_tensor(tf.constant(y), tf.constant(seed, tf.int32)).numpy()
 
 
 def imq_mmd(a, b, scales=(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)):
