@@ -16,8 +16,8 @@ PUBLISHED = {
     "wae_celeba_64": (
         "Tolstikhin et al. (2018) report an Inception FID of 55 for WAE-MMD on CelebA at 64x64. Their "
         "run differs from this one in data (about 160,000 training faces, against 9,000 here), network "
-        "(DCGAN-sized, 4 conv layers of 128 to 1,024 channels, against 32 to 128 here), training (about "
-        "100 epochs on a GPU, against {epochs} here on 2 CPU cores) and measurement (10,000 samples "
+        "(DCGAN-sized, 4 conv layers of 128 to 1,024 channels, against 32 to 128 here), training (many "
+        "more steps on a GPU, against {epochs} epochs of 141 steps here on 2 CPU cores) and measurement (10,000 samples "
         "against 1,000 here, which biases FID upwards: two sets of 1,000 real faces are {floor:.1f} apart)."
     ),
     "beta_vae_celeba_64": (
