@@ -1,6 +1,7 @@
 """Quality table: every preset x every figure it records, from `exports/*/metadata.json`.
 
     python benchmarks/quality.py > benchmarks/quality.md
+    python benchmarks/quality.py --summary     # one line a preset, kept in benchmarks/README.md
 
 The figures themselves come from `zoo eval <preset> --baselines` (or the
 preset's recipe); this script only tabulates them, with how each was measured.
@@ -12,9 +13,18 @@ from zoo.cards import format_metric
 from zoo.pretrained import exported_presets, exports_dir
 
 
+def summary():
+    """One line per preset: its own figures and how many baseline comparisons it wins (as in the README)."""
+    from zoo.cards import readme_table
+
+    # Links relative to benchmarks/, where the summary is kept.
+    print(readme_table(exports_dir()).replace("](exports/", "](../exports/"))
+
+
 def main():
     print("Every figure as recorded in the presets' metadata; measured by `zoo eval PRESET --baselines` "
-          "on the test split. FID (domain) uses the data set's evaluator preset, never Inception.\n")
+          "on the test split. FID (domain) uses the data set's evaluator preset, never Inception; the "
+          "`*_inception` figures use the 2015-12-05 FID Inception graph on 1,000 images a side.\n")
     for name in exported_presets():
         meta = json.loads((exports_dir() / name / "metadata.json").read_text())
         hw = meta.get("hardware", {})
@@ -28,4 +38,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    summary() if "--summary" in sys.argv[1:] else main()
