@@ -160,7 +160,6 @@ def compile_for_finetuning(model, meta, learning_rate=None):
     `learning_rate` then replaces every player's rate. Any other preset gets
     Adam at `learning_rate`, else its recipe's.
     """
-    lr = learning_rate or meta.get("recipe", {}).get("learning_rate", 1e-3)
     folder = getattr(model, "preset_folder", None)
     if OPTIMIZER_FILE in meta.get("files", {}) and folder is not None:
         model.compile_from_config(meta["compile_config"])
@@ -170,6 +169,7 @@ def compile_for_finetuning(model, meta, learning_rate=None):
             for optimizer in model.optimizers():
                 optimizer.learning_rate = learning_rate
         return float(model.optimizers()[0].learning_rate)
+    lr = learning_rate or meta.get("recipe", {}).get("learning_rate", 1e-3)
     model.compile(optimizer=model.default_optimizer(lr))
     model.build_all()
     return lr
