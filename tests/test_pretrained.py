@@ -211,3 +211,31 @@ def test_an_interrupted_export_leaves_the_previous_one_intact(tmp_path, monkeypa
         exporters.export(zoo.create("vae", **TINY), tmp_path, verbose=False)
     after = {p.relative_to(tmp_path): sha256(p) for p in tmp_path.rglob("*") if p.is_file()}
     assert after == before, "an interrupted export changed the previous one"
+
+
+@pytest.fixture
+def preset_copy(tmp_path):
+    # A committed preset's metadata carries everything its card shows.
+    shutil.copytree(pretrained.exports_dir() / "pca_mnist", tmp_path / "pca_mnist")
+    return tmp_path / "pca_mnist"
+
+
+def test_update_metrics_adds_an_image_the_card_shows_and_the_checksums_cover(preset_copy):
+    grid = np.zeros((4, 28, 28, 1), np.float32)
+    pretrained.update_metrics(preset_copy, {}, notes={"A study": "figures"}, images={"study.png": (grid, 2)})
+    meta = verify(preset_copy)
+    assert "study.png" in meta["files"] and (preset_copy / "study.png").exists()
+    card = (preset_copy / "MODEL_CARD.md").read_text()
+    assert "study.png" in card and "## A study" in card
+    # Written again, the image is replaced, not duplicated.
+    pretrained.update_metrics(preset_copy, {}, images={"study.png": (np.ones((2, 28, 28, 1), np.float32), 2)})
+    assert verify(preset_copy)["files"]["study.png"] != meta["files"]["study.png"]
+    assert card.count("study.png") == (preset_copy / "MODEL_CARD.md").read_text().count("study.png")
+
+
+@pytest.mark.parametrize("name", ["../study.png", "study.jpg", ".hidden.png"])
+def test_update_metrics_refuses_an_image_name_outside_the_folder_or_not_png(preset_copy, name):
+    before = verify(preset_copy)
+    with pytest.raises(ValueError, match="figure.png"):
+        pretrained.update_metrics(preset_copy, {}, images={name: (np.zeros((1, 28, 28, 1), np.float32), 1)})
+    assert verify(preset_copy) == before

@@ -44,9 +44,12 @@ def pictures(model):
 
 def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"):
     import zoo
+    from training import finetune_study
     from training.common import checkpoint_dir, fit, package, start
     from zoo.callbacks import SampleGrid
     from zoo.metrics.evaluate import card_figures
+    from zoo.metrics.inception import inception_available
+    from zoo.pretrained import exports_dir
 
     entry, recipe = start(preset, epochs)
     dataset = entry["dataset"]
@@ -82,5 +85,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
         ),
         "Licence": LICENCES[dataset],
     }
-    return package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
-                   pictures(model), notes)
+    written = package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
+                      pictures(model), notes)
+    if preset == finetune_study.PRESET and inception_available():
+        # The card's fine-tuning figures come from the preset just written.
+        written = finetune_study.run(data_dir=data_dir, folder=out or exports_dir() / preset)
+    return written

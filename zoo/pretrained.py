@@ -14,7 +14,7 @@ import platform
 import re
 from pathlib import Path
 
-from zoo.io import atomic_dir, sha256, write_json
+from zoo.io import atomic_dir, save_grid, sha256, write_json
 
 REQUIRED = ("config.json", "model.weights.h5")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -279,7 +279,7 @@ def save(model, out_dir, metadata, extra=None):
     return meta
 
 
-def update_metrics(name_or_path, metrics, replace=False, notes=None):
+def update_metrics(name_or_path, metrics, replace=False, notes=None, images=None):
     """Merges measured figures into a preset's metadata and rewrites its card, atomically.
 
     The folder is verified first, rebuilt beside itself with the new
@@ -290,6 +290,8 @@ def update_metrics(name_or_path, metrics, replace=False, notes=None):
         replace: drop the figures not in `metrics` (a full re-measure).
         notes: card sections `{heading: markdown}` to add or replace (the
             recipe's own, when it learns to say more about its figures).
+        images: grids `{filename.png: (batch in [0, 1], nrow)}` to add or
+            replace; the card shows them with the others.
 
     Returns:
         The new metadata.
@@ -302,12 +304,18 @@ def update_metrics(name_or_path, metrics, replace=False, notes=None):
     meta = verify(folder)
     meta["metrics"] = dict(metrics) if replace else {**meta.get("metrics", {}), **metrics}
     meta["notes"] = {**meta.get("notes", {}), **(notes or {})}
-    images = sorted(n for n in meta["files"] if n.endswith(".png"))
+    new_images = dict(images or {})
+    for name in new_images:
+        if not name.endswith(".png") or "/" in name or name.startswith("."):
+            raise ValueError(f"images are named like 'figure.png' (a file of the preset folder), got {name!r}")
+    shown = sorted({*(n for n in meta["files"] if n.endswith(".png")), *new_images})
     with atomic_dir(folder) as tmp:
         for name in meta["files"]:
-            if name != "MODEL_CARD.md":
+            if name != "MODEL_CARD.md" and name not in new_images:
                 shutil.copy2(folder / name, tmp / name)
-        (tmp / "MODEL_CARD.md").write_text(model_card(meta, images=images))
+        for name, (batch, nrow) in new_images.items():
+            save_grid(batch, tmp / name, nrow)
+        (tmp / "MODEL_CARD.md").write_text(model_card(meta, images=shown))
         meta["files"] = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != "metadata.json"}
         write_json(tmp / "metadata.json", meta)
     return meta
