@@ -54,6 +54,8 @@ COMPARED = (
     ("fid_inception", "baseline_gmm_fid_inception"),
     ("fid_inception", "baseline_kde_fid_inception"),
     ("kid_inception", "baseline_gmm_kid_inception"),
+    ("fid_inception", "baseline_vae_fid_inception"),
+    ("kid_inception", "baseline_vae_kid_inception"),
 )
 
 

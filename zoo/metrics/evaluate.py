@@ -266,18 +266,25 @@ def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     return figures
 
 
+# The VAE a generator without an encoder is shown beside, in order of preference.
+VAE_PRESETS = ("vae_{}", "beta_vae_{}")
+
+
 def vae_figures(dataset, n=10000, data_dir=None, seed=0):
-    """The sample figures of the data set's VAE preset (`vae_<dataset>`), measured afresh, as `vae_*`.
+    """The sample figures of the data set's VAE preset, measured afresh, as `vae_*`.
 
     A generator without an encoder (a GAN) is shown beside the VAE of its data
-    as well as beside the classical baselines.
+    as well as beside the classical baselines: `vae_<dataset>`, else
+    `beta_vae_<dataset>` (the CelebA one); none when neither is exported.
     """
     from zoo.pretrained import exported_presets, load
 
-    name = f"vae_{dataset}"
-    if name not in exported_presets():
+    found = [p.format(dataset) for p in VAE_PRESETS if p.format(dataset) in exported_presets()]
+    if not found:
         return {}
-    figures = evaluate(load(name), dataset, n=n, metrics=SAMPLE_METRICS, data_dir=data_dir, seed=seed)
+    name = found[0]
+    figures = evaluate(load(name), dataset, n=n, metrics=(*SAMPLE_METRICS, *INCEPTION_METRICS),
+                       data_dir=data_dir, seed=seed)
     out = {}
     for key, value in figures.items():
         value.update(baseline=True, evaluator=f"{name}: " + value["evaluator"])
