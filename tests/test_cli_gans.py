@@ -37,6 +37,19 @@ def test_finetune_continues_the_discriminators_optimizer(gan, pngs, tmp_path):
     assert after.sample(2, seed=0).shape == (2, 8, 8, 1)
 
 
+def test_finetune_can_augment_the_discriminators_inputs_and_records_it(gan, pngs, tmp_path):
+    out = tmp_path / "ft"
+    assert main(["finetune", str(gan), "--data", str(pngs), "--epochs", "1", "--batch-size", "4",
+                 "--augment", "translation,cutout", "--out", str(out)]) == 0
+    assert zoo.load(out).augment == "translation,cutout"
+
+
+def test_finetune_refuses_an_unknown_augmentation_naming_the_known_ones(gan, pngs, tmp_path, capsys):
+    with pytest.raises(SystemExit, match="translation"):
+        main(["finetune", str(gan), "--data", str(pngs), "--augment", "flip", "--out", str(tmp_path / "ft")])
+    assert not (tmp_path / "ft").exists()
+
+
 def test_real_or_fake_quiz_and_its_answer_key(gan, pngs, tmp_path):
     out = tmp_path / "quiz.png"
     assert main(["real-or-fake", str(gan), "--data", str(pngs), "-n", "8", "--per-row", "4", "--seed", "3",
@@ -62,3 +75,8 @@ def test_real_or_fake_quiz_and_its_answer_key(gan, pngs, tmp_path):
 def test_real_or_fake_refuses_a_model_that_cannot_sample(tmp_path, capsys):
     with pytest.raises(SystemExit, match="sample"):
         main(["real-or-fake", "ae_mnist", "--out", str(tmp_path / "q.png")])
+
+
+def test_finetune_augment_is_refused_for_a_model_without_a_discriminator(pngs, tmp_path):
+    with pytest.raises(SystemExit, match="GAN's discriminator; vae_mnist is a vae"):
+        main(["finetune", "vae_mnist", "--data", str(pngs), "--augment", "cutout", "--out", str(tmp_path / "ft")])

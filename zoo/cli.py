@@ -241,6 +241,16 @@ def cmd_finetune(args):
     precision = set_policy(args.precision)
     model = zoo.load(args.preset)
     base = model.preset_metadata
+    if args.augment:
+        if not hasattr(model, "augment"):
+            raise SystemExit(f"zoo: --augment applies to a GAN's discriminator; {args.preset} is a "
+                             f"{base['architecture']}, which has none")
+        from zoo.layers.augment import check_policy
+
+        try:
+            model.augment = ",".join(check_policy(args.augment))
+        except ValueError as e:
+            raise SystemExit(f"zoo: --augment: {e}") from None
     lr = compile_for_finetuning(model, base, args.lr)
     recipe = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": lr,
               "precision": precision, "seed": args.seed, "base_preset": base["preset"]}
@@ -480,6 +490,9 @@ def build_parser():
     p.add_argument("preset")
     training_args(p)
     p.add_argument("--lr", type=float, default=None, help="default: the preset's recipe learning rate")
+    p.add_argument("--augment", metavar="POLICY",
+                   help="GANs: DiffAugment of the discriminator's inputs, e.g. translation,cutout (for a "
+                        "few hundred images)")
 
     p = add("export", cmd_export, "Export a model to a SavedModel and ONNX, checking parity with Keras")
     p.add_argument("name")
