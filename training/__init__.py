@@ -3,6 +3,7 @@
 RECIPES = {
     "vae_mnist": "training.vae_mnist",
     "vae_fashion_mnist": "training.vae_fashion_mnist",
+    "vae_cifar10": "training.vae_cifar10",
     "cvae_mnist": "training.cvae_mnist",
     "beta_vae_celeba_64": "training.vae_celeba",
     "wae_celeba_64": "training.vae_celeba",

@@ -39,6 +39,21 @@ PRESETS = {
             "seed": 0,
         },
     },
+    "vae_cifar10": {
+        "arch": "vae",
+        "dataset": "cifar10",
+        "description": "Convolutional VAE, 64-d code, Gaussian likelihood (sigma 0.1), on CIFAR-10 photos "
+                       "(the JPEG copy)",
+        "config": {
+            "image_shape": [32, 32, 3],
+            "latent_dim": 64,
+            "filters": [32, 64, 128],
+            "hidden": 256,
+            "likelihood": "gaussian",
+            "sigma": 0.1,
+        },
+        "recipe": {"epochs": 10, "batch_size": 64, "learning_rate": 1e-3, "precision": "float32", "seed": 0},
+    },
     "cvae_mnist": {
         "arch": "cvae",
         "dataset": "mnist",
