@@ -63,6 +63,6 @@ PRESETS = {
         "description": "DCGAN (4x4 -> 32x32 transposed convolutions, batch norm), on CIFAR-10 photos (the JPEG copy)",
         "config": {"image_shape": [32, 32, 3], "latent_dim": 64, "g_filters": [128, 64, 32],
                    "d_filters": [32, 64, 128], "ema": 0.999},
-        "recipe": {"epochs": 20, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+        "recipe": {"epochs": 12, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
     },
 }

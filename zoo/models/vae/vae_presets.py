@@ -52,7 +52,7 @@ PRESETS = {
             "likelihood": "gaussian",
             "sigma": 0.1,
         },
-        "recipe": {"epochs": 10, "batch_size": 64, "learning_rate": 1e-3, "precision": "float32", "seed": 0},
+        "recipe": {"epochs": 8, "batch_size": 64, "learning_rate": 1e-3, "precision": "float32", "seed": 0},
     },
     "cvae_mnist": {
         "arch": "cvae",
