@@ -46,7 +46,7 @@ PRESETS = {
         "description": "WGAN-GP (layer-norm critic, 5 critic steps per generator step, lambda 10), on "
                        "Fashion-MNIST clothes",
         "config": {**CONV_28, "d_steps": 5, "gp_weight": 10.0, "ema": 0.999},
-        "recipe": {"epochs": 4, "batch_size": 64, "g_lr": 1e-4, "d_lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9,
+        "recipe": {"epochs": 3, "batch_size": 64, "g_lr": 1e-4, "d_lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9,
                    "precision": "float32", "seed": 0},
     },
     "dcgan_celeba_64": {
