@@ -23,7 +23,7 @@ PRESETS = {
         "dataset": "mnist",
         "description": "DCGAN (7x7 -> 28x28 transposed convolutions, batch norm), on MNIST digits",
         "config": {**CONV_28, "ema": 0.999},
-        "recipe": {"epochs": 8, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+        "recipe": {"epochs": 16, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
     },
     "dcgan_fashion_mnist": {
         "arch": "dcgan",
