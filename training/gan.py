@@ -24,6 +24,8 @@ LICENCES = {
 PUBLISHED = {
     "dcgan_cifar10_32": {
         "fid": 48.3,
+        "g_steps": 200_000,
+        "d_updates": 400_000,
         "source": "PyTorch-StudioGAN (Kang et al.), DCGAN on CIFAR-10",
         "budget": ("200,000 generator steps of batch 64 with 2 discriminator updates each (its DCGAN.yaml: "
                    "`total_steps: 200000`, `d_updates_per_step: 2`), on its `deep_conv` backbone, a GPU run; "
@@ -32,7 +34,7 @@ PUBLISHED = {
 }
 
 
-def published_note(preset, metrics, steps, model):
+def published_note(preset, metrics, steps, model, batch_size=64):
     """A card section setting the preset's Inception FID beside the published one, budgets stated."""
     pub = PUBLISHED[preset]
     ours = metrics.get("fid_inception")
@@ -45,8 +47,8 @@ def published_note(preset, metrics, steps, model):
     return (
         f"{pub['source']} reports FID {pub['fid']}: {pub['budget']}. This preset: Inception FID "
         f"{ours['value']:.1f} from {ours['n']:,} samples against {ours['n']:,} test images{floor}, after "
-        f"{steps:,} generator steps of batch 64 with one discriminator update each, about "
-        f"{200_000 / steps:.0f}x fewer generator steps and {400_000 / steps:.0f}x fewer discriminator "
+        f"{steps:,} generator steps of batch {batch_size} with one discriminator update each, about "
+        f"{pub['g_steps'] / steps:.0f}x fewer generator steps and {pub['d_updates'] / steps:.0f}x fewer discriminator "
         f"updates, with a generator of {g_params / 1e6:.2f} M parameters, on 2 CPU cores. FID at 1,000 "
         "images is biased upwards (the real-vs-real figure shows by how much), and the images here are a "
         "JPEG copy, so the two figures are not on one scale: read the gap as budget and sample size as "
@@ -120,7 +122,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
         "Licence": LICENCES[dataset],
     }
     if preset in PUBLISHED:
-        notes["Against the published figure"] = published_note(preset, metrics, steps, model)
+        notes["Against the published figure"] = published_note(preset, metrics, steps, model, recipe["batch_size"])
     written = package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
                       pictures(model), notes)
     if preset == finetune_study.PRESET and inception_available():
