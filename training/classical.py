@@ -116,7 +116,7 @@ def notes_for(entry, model):
 
 def run(out=None, epochs=None, data_dir=None, resume=False, preset=None):
     import zoo
-    from training.common import first_per_class, interleave, package, start
+    from training.common import first_per_class, interleave, package, print_metrics, start
 
     if preset is None:
         raise ValueError("training.classical holds several recipes: pass preset= (e.g. 'pca_mnist')")
@@ -137,7 +137,6 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=None):
     else:
         metrics = sampler_figures(model, dataset, train_x, test_x, data_dir, seed=recipe["seed"])
         images = {"samples.png": (model.sample(64, seed=0), 8)}
-    for name, m in metrics.items():
-        print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
+    print_metrics(metrics)
     return package(model, out, entry, recipe, metrics, wall, 0, zoo.data.raw_files(dataset, data_dir),
                    images, notes_for(entry, model))

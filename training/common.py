@@ -71,6 +71,12 @@ def fit(model, train, recipe, validation=None, callbacks=(), checkpoint_dir=None
     return history, wall, int(model.optimizers()[0].iterations)
 
 
+def print_metrics(metrics):
+    """Prints each measured figure on a line, with what it was measured by and on."""
+    for name, m in metrics.items():
+        print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
+
+
 def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, images, notes=None, plots=None):
     """Writes the preset folder: weights, config, model.onnx, images, card, metadata.
 

@@ -81,7 +81,7 @@ def pictures(model):
 def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"):
     import zoo
     from training import finetune_study
-    from training.common import checkpoint_dir, fit, package, start
+    from training.common import checkpoint_dir, fit, package, print_metrics, start
     from zoo.callbacks import SampleGrid
     from zoo.metrics.evaluate import card_figures
     from zoo.metrics.inception import inception_available
@@ -99,8 +99,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
                          resume=resume)
 
     metrics = card_figures(model, dataset, data_dir=data_dir)
-    for name, m in metrics.items():
-        print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
+    print_metrics(metrics)
     notes = {
         "Limits": (
             "FID (domain) uses the data set's evaluator's features and is not comparable with Inception FID "

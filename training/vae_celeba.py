@@ -47,28 +47,36 @@ def pictures(model, test_x):
     return images
 
 
-def run(out=None, epochs=None, data_dir=None, resume=False, preset="beta_vae_celeba_64"):
+def train(preset, dataset, epochs=None, data_dir=None, resume=False, test_batch=250):
+    """Fits a preset of the VAE family with Adam at its recipe's rate; returns (entry, recipe, model, wall, steps)."""
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, package, start
-    from zoo.metrics.evaluate import INCEPTION_METRICS, card_figures
+    from training.common import checkpoint_dir, fit, start
 
     entry, recipe = start(preset, epochs)
     model = zoo.create(entry["arch"], **entry["config"])
-    train = zoo.data.load(DATASET, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
-                          data_dir=data_dir)
-    test = zoo.data.load(DATASET, split="test", batch_size=250, data_dir=data_dir)
+    train_set = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
+                              data_dir=data_dir)
+    test = zoo.data.load(dataset, split="test", batch_size=test_batch, data_dir=data_dir)
     model.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
-    _, wall, steps = fit(model, train, recipe, validation=test, checkpoint_dir=checkpoint_dir(preset),
+    _, wall, steps = fit(model, train_set, recipe, validation=test, checkpoint_dir=checkpoint_dir(preset),
                          resume=resume)
+    return entry, recipe, model, wall, steps
+
+
+def run(out=None, epochs=None, data_dir=None, resume=False, preset="beta_vae_celeba_64"):
+    import zoo
+    from training.common import package, print_metrics
+    from zoo.metrics.evaluate import INCEPTION_METRICS, card_figures
+
+    entry, recipe, model, wall, steps = train(preset, DATASET, epochs, data_dir, resume, test_batch=250)
 
     # The IWAE bound is left out: under a fixed-variance Gaussian on continuous
     # pixels it has nothing here to be compared with.
     metrics = card_figures(model, DATASET, data_dir=data_dir,
                            metrics=["elbo", "recon_mse", *INCEPTION_METRICS])
-    for name, m in metrics.items():
-        print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
+    print_metrics(metrics)
     test_x = zoo.data.as_numpy(DATASET, "test", data_dir=data_dir)
     floor = metrics.get("baseline_real_fid_inception", {}).get("value", float("nan"))
     notes = {

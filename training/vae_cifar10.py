@@ -8,34 +8,24 @@ reconstruction error; beside a Gaussian mixture, a kernel density estimate and
 PCA with as many components as the code has entries.
 """
 
-from training.vae_celeba import pictures
+from training.vae_celeba import pictures, train
 
 PRESET = "vae_cifar10"
 DATASET = "cifar10"
 
 
 def run(out=None, epochs=None, data_dir=None, resume=False):
-    import keras
-
     import zoo
-    from training.common import checkpoint_dir, fit, package, start
+    from training.common import package, print_metrics
     from training.gan import LICENCES
     from zoo.metrics.evaluate import INCEPTION_METRICS, SAMPLE_METRICS, card_figures
 
-    entry, recipe = start(PRESET, epochs)
-    model = zoo.create(entry["arch"], **entry["config"])
-    train = zoo.data.load(DATASET, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
-                          data_dir=data_dir)
-    test = zoo.data.load(DATASET, split="test", batch_size=500, data_dir=data_dir)
-    model.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
-    _, wall, steps = fit(model, train, recipe, validation=test, checkpoint_dir=checkpoint_dir(PRESET),
-                         resume=resume)
+    entry, recipe, model, wall, steps = train(PRESET, DATASET, epochs, data_dir, resume, test_batch=500)
 
     # No IWAE bound: a fixed-variance Gaussian on continuous pixels has nothing here to be compared with.
     metrics = card_figures(model, DATASET, data_dir=data_dir,
                            metrics=["elbo", "recon_mse", *SAMPLE_METRICS, *INCEPTION_METRICS])
-    for name, m in metrics.items():
-        print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
+    print_metrics(metrics)
     notes = {
         "Limits": (
             "Samples and reconstructions are blurry, as a Gaussian decoder's mean images are (sigma 0.1 "

@@ -49,7 +49,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, first_per_class, interleave, package, start
+    from training.common import checkpoint_dir, fit, first_per_class, interleave, package, print_metrics, start
 
     entry, recipe = start(preset, epochs)
     model = zoo.create(entry["arch"], **entry["config"])
@@ -61,8 +61,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
 
     test_x, test_y = zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True)
     metrics = evaluate(model, data_dir, dataset)
-    for name, m in metrics.items():
-        print(f"{name:32s} {m['value']:.6g} {m['unit']}  ({m['evaluator']}, {m['split']})")
+    print_metrics(metrics)
 
     picked = first_per_class(test_y, per_class=3)
     shown, labels = test_x[picked], (test_y[picked] if model.conditional else None)
