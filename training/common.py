@@ -36,19 +36,21 @@ def fit(model, train, recipe, validation=None, callbacks=(), checkpoint_dir=None
     and the data stream skips the epochs already done, so that the run ends
     where an uninterrupted one would.
     """
-    from zoo.callbacks import Checkpoint, NaNGuard, restore
+    from zoo.callbacks import Checkpoint, NaNGuard, progress, restore
 
     guard = NaNGuard()
     extra = [guard, *callbacks]
-    done = 0
+    done, wall_before = 0, 0.0
     if checkpoint_dir is not None:
-        extra.append(Checkpoint(checkpoint_dir))
         if resume:
             done = restore(model, checkpoint_dir)
             if done:
                 print(f"resuming after epoch {done} from {checkpoint_dir}")
-                # The wall time then covers only this process's part of the run.
                 recipe["resumed_after_epoch"] = done
+                # None from a checkpoint older than the recorded wall time: then the
+                # wall time covers only this process's part (`resumed_after_epoch` says so).
+                wall_before = progress(checkpoint_dir)["wall_time_s"] or 0.0
+        extra.append(Checkpoint(checkpoint_dir, wall_before=wall_before))
     steps_per_epoch = None
     if checkpoint_dir is not None:
         # One repeated stream, skipping the epochs done: a resumed run then sees
@@ -63,7 +65,8 @@ def fit(model, train, recipe, validation=None, callbacks=(), checkpoint_dir=None
         train, epochs=recipe["epochs"], initial_epoch=done, steps_per_epoch=steps_per_epoch,
         validation_data=validation, callbacks=extra, verbose=verbose,
     )
-    wall = time.time() - began
+    # A resumed run reports the whole run's time, its earlier parts read from the checkpoint.
+    wall = wall_before + time.time() - began
     if guard.failure:
         raise RuntimeError(guard.failure + (f"; the last good checkpoint is in {checkpoint_dir}"
                                             if checkpoint_dir else ""))

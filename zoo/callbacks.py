@@ -4,6 +4,7 @@ import json
 import math
 import re
 import shutil
+import time
 from pathlib import Path
 
 import keras
@@ -55,14 +56,24 @@ class Checkpoint(keras.callbacks.Callback):
     folder `epoch_NNNN/` renamed into place when complete; an epoch that
     diverged (see `NaNGuard`) is not saved, so the last good one stays.
 
+    Each checkpoint's `progress.json` also holds the training wall time so far,
+    counting the runs it was resumed from, so a resumed run can report the
+    whole run's time.
+
     Args:
         folder: where the `epoch_NNNN/` folders go.
         keep: how many to keep.
+        wall_before: seconds of training before this run (from `progress`).
     """
 
-    def __init__(self, folder, keep=2):
+    def __init__(self, folder, keep=2, wall_before=0.0):
         super().__init__()
         self.folder, self.keep = Path(folder), int(keep)
+        self.wall_before = float(wall_before)
+        self.began = time.time()
+
+    def on_train_begin(self, logs=None):
+        self.began = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
         from zoo.io import atomic_dir
@@ -73,7 +84,8 @@ class Checkpoint(keras.callbacks.Callback):
             return
         with atomic_dir(self.folder / f"epoch_{epoch + 1:04d}") as tmp:
             self.model.save_weights(tmp / "state.weights.h5")
-            (tmp / "progress.json").write_text(json.dumps({"epochs_done": epoch + 1}))
+            wall = self.wall_before + time.time() - self.began
+            (tmp / "progress.json").write_text(json.dumps({"epochs_done": epoch + 1, "wall_time_s": wall}))
         for old in checkpoints(self.folder)[: -self.keep]:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -87,6 +99,17 @@ def checkpoints(folder):
                   (p / "progress.json").is_file())
 
 
+def progress(folder):
+    """The latest checkpoint's progress: `{"epochs_done": N, "wall_time_s": seconds}`; zeros if none.
+
+    Checkpoints written before the wall time was recorded report it as None.
+    """
+    found = checkpoints(folder)
+    if not found:
+        return {"epochs_done": 0, "wall_time_s": 0.0}
+    return {"wall_time_s": None, **json.loads((found[-1] / "progress.json").read_text())}
+
+
 def restore(model, folder):
     """Loads the latest checkpoint into a built, compiled model; returns the epochs it had done (0 if none)."""
     found = checkpoints(folder)
@@ -94,4 +117,4 @@ def restore(model, folder):
         return 0
     model.build_all()
     model.load_weights(found[-1] / "state.weights.h5")
-    return json.loads((found[-1] / "progress.json").read_text())["epochs_done"]
+    return progress(folder)["epochs_done"]
