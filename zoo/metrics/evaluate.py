@@ -197,7 +197,17 @@ def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihoo
       and a mixture of Bernoulli products: sample FID (domain), KID,
       precision/recall; the Bernoulli mixture also its exact test NLL (with
       `likelihood`: beside a model that has one).
+
+    Kept on disk by `cached_figures`, keyed by all of its inputs.
     """
+    key = {"dataset": dataset, "code_size": code_size, "n": n, "seed": seed, "likelihood": likelihood,
+           **measuring_inputs(dataset, data_dir)}
+    return cached_figures("baselines", key, lambda: measure_baselines(
+        dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed, likelihood=likelihood))
+
+
+def measure_baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihood=True):
+    """`baselines` without the cache."""
     import zoo.data
     from zoo.metrics.classical import PCA, BernoulliMixture, GaussianMixture, KernelDensity
 
@@ -283,13 +293,107 @@ def vae_figures(dataset, n=10000, data_dir=None, seed=0):
     if not found:
         return {}
     name = found[0]
-    figures = evaluate(load(name), dataset, n=n, metrics=(*SAMPLE_METRICS, *INCEPTION_METRICS),
-                       data_dir=data_dir, seed=seed)
-    out = {}
-    for key, value in figures.items():
-        value.update(baseline=True, evaluator=f"{name}: " + value["evaluator"])
-        out[f"vae_{key}"] = value
-    return out
+
+    def measure():
+        figures = evaluate(load(name), dataset, n=n, metrics=(*SAMPLE_METRICS, *INCEPTION_METRICS),
+                           data_dir=data_dir, seed=seed)
+        out = {}
+        for key, value in figures.items():
+            value.update(baseline=True, evaluator=f"{name}: " + value["evaluator"])
+            out[f"vae_{key}"] = value
+        return out
+
+    key = {"dataset": dataset, "n": n, "seed": seed, "vae": name, "vae_files": preset_digest(name),
+           **measuring_inputs(dataset, data_dir)}
+    return cached_figures("vae", key, measure)
+
+
+# ---- the figures' cache ------------------------------------------------------
+
+# What the baselines' figures are computed by: a change to any of these files
+# measures them afresh.
+MEASURING_CODE = ("metrics", "data", "models/classical", "models/vae", "base.py", "layers")
+
+
+def preset_digest(name):
+    """sha256 of an exported preset's files (its weights and config), for cache keys."""
+    import hashlib
+
+    from zoo.pretrained import exports_dir
+
+    digest = hashlib.sha256()
+    folder = exports_dir() / name
+    for filename in ("config.json", "model.weights.h5"):
+        path = folder / filename
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
+def measuring_inputs(dataset, data_dir=None):
+    """Everything but the arguments that a data set's baseline figures depend on.
+
+    The raw data's sha256, the evaluator preset's files, whether Inception
+    figures apply, the source of the measuring code, and the library versions.
+    """
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    import zoo.data
+
+    root = Path(__file__).resolve().parent.parent
+    code = hashlib.sha256()
+    for part in MEASURING_CODE:
+        path = root / part
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            code.update(str(source.relative_to(root)).encode() + b"\0" + source.read_bytes())
+    versions = {}
+    for package in ("numpy", "tensorflow", "tensorflow-cpu", "keras", "torch"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "data": zoo.data.raw_files(dataset, data_dir),
+        "evaluator": preset_digest(f"evaluator_{dataset}"),
+        "inception": inception_applies(dataset),
+        "code": code.hexdigest(),
+        "versions": versions,
+    }
+
+
+def cached_figures(kind, key, measure):
+    """`measure()`'s figures, kept in `$ZOO_CACHE_DIR/figures/` under a digest of `key`.
+
+    Baselines measured with Inception features cost minutes a data set (about
+    15 on CelebA on 2 cores) and every recipe of that data set measures the
+    same ones, so the first measurement is kept and reused while its inputs
+    (`key`, which names them all) are unchanged. Set `ZOO_FIGURE_CACHE=0` to
+    measure afresh. An unreadable entry is measured again and replaced; the
+    entry is written to a temporary file and renamed, so it is whole or absent.
+    """
+    import hashlib
+    import json
+    import os
+
+    from zoo.data import cache_dir
+    from zoo.io import atomic_path
+
+    text = json.dumps(key, sort_keys=True, default=str)
+    path = cache_dir() / "figures" / f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+    use = os.environ.get("ZOO_FIGURE_CACHE", "1") != "0"
+    if use and path.is_file():
+        try:
+            entry = json.loads(path.read_text())
+            if entry.get("key") == json.loads(text):
+                return entry["figures"]
+        except (OSError, ValueError, KeyError):
+            pass  # measured again below
+    figures = measure()
+    if use:
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps({"key": json.loads(text), "figures": figures}, indent=1))
+    return figures
 
 
 # ---- what autoencoders are for -------------------------------------------
