@@ -46,16 +46,16 @@ PRESETS = {
         "description": "WGAN-GP (layer-norm critic, 5 critic steps per generator step, lambda 10), on "
                        "Fashion-MNIST clothes",
         "config": {**CONV_28, "d_steps": 5, "gp_weight": 10.0, "ema": 0.999},
-        "recipe": {"epochs": 3, "batch_size": 64, "g_lr": 1e-4, "d_lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9,
+        "recipe": {"epochs": 6, "batch_size": 64, "g_lr": 2e-4, "d_lr": 2e-4, "beta_1": 0.0, "beta_2": 0.9,
                    "precision": "float32", "seed": 0},
     },
     "dcgan_celeba_64": {
         "arch": "dcgan",
         "dataset": "celeba_64",
         "description": "DCGAN (4x4 -> 64x64 transposed convolutions, batch norm), on 64x64 CelebA faces",
-        "config": {"image_shape": [64, 64, 3], "latent_dim": 64, "g_filters": [128, 64, 32, 16],
-                   "d_filters": [16, 32, 64, 128], "ema": 0.999},
-        "recipe": {"epochs": 30, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+        "config": {"image_shape": [64, 64, 3], "latent_dim": 64, "g_filters": [256, 128, 64, 32],
+                   "d_filters": [32, 64, 128, 256], "ema": 0.999},
+        "recipe": {"epochs": 60, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
     },
     "dcgan_cifar10_32": {
         "arch": "dcgan",
