@@ -60,6 +60,13 @@ def test_an_unreadable_entry_is_measured_again_and_replaced(cache):
     assert json.loads(entry.read_text())["figures"]["gmm_fid_domain"]["value"] == 2.5
 
 
+def test_an_entry_of_the_wrong_shape_is_measured_again(cache):
+    cached_figures("baselines", {"n": 10}, Measure(1.5))
+    (entry,) = cache.glob("*.json")
+    entry.write_text("[1, 2, 3]")
+    assert cached_figures("baselines", {"n": 10}, Measure(2.5))["gmm_fid_domain"]["value"] == 2.5
+
+
 def test_a_failed_measurement_leaves_no_entry(cache):
     def fails():
         raise RuntimeError("out of memory")

@@ -387,7 +387,7 @@ def cached_figures(kind, key, measure):
             entry = json.loads(path.read_text())
             if entry.get("key") == json.loads(text):
                 return entry["figures"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, AttributeError):
             pass  # measured again below
     figures = measure()
     if use:
