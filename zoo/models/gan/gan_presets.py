@@ -16,7 +16,7 @@ PRESETS = {
                        "non-saturating generator loss, on MNIST digits",
         "config": {**GREY_28, "g_hidden": [256, 512], "d_hidden": [512, 256], "d_dropout": 0.3,
                    "g_loss": "non_saturating", "ema": 0.999},
-        "recipe": {"epochs": 30, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
+        "recipe": {"epochs": 100, "batch_size": 64, **ADAM_DCGAN, "precision": "float32", "seed": 0},
     },
     "dcgan_mnist": {
         "arch": "dcgan",
