@@ -316,17 +316,19 @@ MEASURING_CODE = ("metrics", "data", "models/classical", "models/vae", "base.py"
 
 
 def preset_digest(name):
-    """sha256 of an exported preset's files (its weights and config), for cache keys."""
-    import hashlib
+    """The sha256 checksums an exported preset records for its config and weights (None if absent).
+
+    `zoo.load` verifies the files against these, so they name the weights measured.
+    """
+    import json
 
     from zoo.pretrained import exports_dir
 
-    digest = hashlib.sha256()
-    folder = exports_dir() / name
-    for filename in ("config.json", "model.weights.h5"):
-        path = folder / filename
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    return digest.hexdigest()
+    meta = exports_dir() / name / "metadata.json"
+    if not meta.is_file():
+        return None
+    files = json.loads(meta.read_text()).get("files", {})
+    return {f: files.get(f) for f in ("config.json", "model.weights.h5")}
 
 
 def measuring_inputs(dataset, data_dir=None):
