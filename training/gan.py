@@ -35,26 +35,33 @@ PUBLISHED = {
 
 
 # What a larger budget would buy, where a preset's own budget says more than the default.
+# Formatted with the run's `epochs` and its generator's parameters `g_params` (millions).
 MORE_COMPUTE = {
     "default": ("Wider networks, more epochs and a larger batch sharpen the samples and raise recall; the "
                 "preset is sized to train in well under an hour on 2 CPU cores."),
     "dcgan_celeba_64": (
-        "The generator is half the paper's width (256 channels down to 32, 0.95 M parameters, against 512 "
-        "down to 64, 3.3 M), which on these 2 cores costs about 5x less a step (0.19 s against 1.0 s a "
-        "step of batch 64, timed with `fit` on random batches), and it saw 60 passes over 9,000 faces. "
-        "The paper's width, the whole CelebA set (200,000 faces) and tens of thousands of steps, a GPU "
-        "run, are what would sharpen eyes and mouths and raise recall; on this 9,000-face subset, many "
-        "more passes would also want augmentation (`--augment`) to keep the discriminator from "
-        "memorising it. The preset is sized to train in under an hour on 2 CPU cores."
+        "The generator is half the paper's width (256 channels down to 32, {g_params:.2f} M parameters, "
+        "against 512 down to 64, 3.3 M), which on these 2 cores costs about 5x less a step (0.19 s against "
+        "1.0 s a step of batch 64, timed with `fit` on random batches), and it saw {epochs} passes over "
+        "9,000 faces. The paper's width, the whole CelebA set (200,000 faces) and tens of thousands of "
+        "steps, a GPU run, are what would sharpen eyes and mouths and raise recall; on this 9,000-face "
+        "subset, many more passes would also want augmentation (`--augment`) to keep the discriminator "
+        "from memorising it. The preset is sized to train in under an hour on 2 CPU cores."
     ),
     "wgan_gp_fashion_mnist": (
         "A generator step costs five critic steps, each with the penalty's second backward pass: the "
         "speed table (`benchmarks/speed.md`) trains wgan_gp at 152 images/s against cgan's 764 on the "
-        "same 28x28 images. The critic's estimate of the Wasserstein distance was still falling when the recipe "
-        "stopped, so more epochs keep improving the samples; the preset is sized to train in under an "
-        "hour on 2 CPU cores."
+        "same 28x28 images. More epochs than this recipe's {epochs} are the first thing more compute buys; "
+        "the critic's estimate of the Wasserstein distance (`w_distance`, printed each epoch) says "
+        "whether it is still falling. The preset is sized to train in under an hour on 2 CPU cores."
     ),
 }
+
+
+def more_compute(preset, recipe, model):
+    """The card's "More compute" section for a preset."""
+    return MORE_COMPUTE.get(preset, MORE_COMPUTE["default"]).format(
+        epochs=recipe["epochs"], g_params=model.generator.count_params() / 1e6)
 
 
 def published_note(preset, metrics, steps, model, batch_size=64):
@@ -137,7 +144,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
             + (" (FOLDER holds one sub-folder of images per class, in label order)." if model.conditional
                else ".")
         ),
-        "More compute": MORE_COMPUTE.get(preset, MORE_COMPUTE["default"]),
+        "More compute": more_compute(preset, recipe, model),
         "Licence": LICENCES[dataset],
     }
     if preset in PUBLISHED:
