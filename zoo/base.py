@@ -1,9 +1,12 @@
 """The training mechanics every zoo model shares.
 
 `GenerativeModel` owns one optimizer; a subclass only says what its losses are
-(`compute_losses`). `AdversarialModel` owns several optimizers, one per player,
-and a subclass lists its players' updates (`player_steps`). Both:
+(`compute_losses`). `Game` owns one optimizer per player, and a subclass lists
+its players as data (`players()`: name, networks, loss, updates per round, how
+often it runs). Both:
 
+- record their configuration from the constructor's arguments, so no model
+  writes `get_config` and no subclass deletes its parent's arguments;
 - divide each per-replica mean loss by `num_replicas_in_sync`, because Keras'
   TensorFlow optimizer sums gradients across replicas;
 - scale the loss with the optimizer's `scale_loss`: a no-op, except under
@@ -13,23 +16,46 @@ and a subclass lists its players' updates (`player_steps`). Both:
 - build the model and every optimizer before training, so that an untrained or
   freshly trained model can always load weights and export.
 
-Images cross the public API as float32 NHWC in [0, 1]; the `check_*` helpers
-turn anything else into a `ValueError` that names what was expected.
+What a model can do beyond training (sample, encode, measure a likelihood, ...)
+it declares by inheriting capabilities from `zoo.capabilities`.
 """
+
+import dataclasses
+import inspect
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.checks import check_class_labels, check_codes, check_count, check_images, check_seed  # noqa: F401
+from zoo.capabilities import (
+    Autoencoder, Capability, Classifier, Conditional, ExactLikelihood, Generator, Sampler, Translator,
+)
+from zoo.checks import check_image_shape
 
 
-class GenerativeModel(keras.Model):
+def _jsonable(value):
+    """Tuples as lists, numpy scalars as Python numbers: what a config.json holds."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# Keras' own arguments, which the config carries in its own way (or, for the
+# dtype policy, not at all: a rebuild takes the policy of its scope).
+KERAS_ARGUMENTS = ("dtype", "trainable", "autocast")
+
+
+class GenerativeModel(Capability, keras.Model):
     """Base of every zoo model: a configured `keras.Model` with a shared `train_step`.
 
     Subclasses build their sub-networks (functional `keras.Model`s) in
     `__init__`, list their losses in `loss_names`, and implement
-    `compute_losses(x, y, training) -> {"loss": ..., ...}`.
+    `compute_losses(x, y, training) -> {"loss": ..., ...}`. Their configuration
+    is the arguments their constructor was called with, recorded here.
 
     Args:
         image_shape: (height, width, channels) of the images the model sees.
@@ -44,22 +70,38 @@ class GenerativeModel(keras.Model):
     loss_names = ("loss",)
     # Which inference function becomes an export's `model.onnx`.
     main_function = None
-    conditional = False
     # Whether `fit` needs (images, labels) batches.
     needs_labels = False
+    # False for models fitted in closed form (`fit_data`), which `fit` refuses.
+    trains_by_gradient = True
+    # Inference functions ONNX cannot express (stateless random ops): left to the SavedModel.
+    onnx_excluded = ("sample",)
+    # Optimizers whose state ships with a preset, so fine-tuning continues where training stopped.
+    shipped_optimizers = ()
+
+    def __new__(cls, *args, **kwargs):
+        # The configuration is what the most derived constructor was given,
+        # its own defaults filled in: `cls(**config)` rebuilds the model.
+        instance = super().__new__(cls, *args, **kwargs)
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        arguments.pop(next(iter(inspect.signature(cls.__init__).parameters)))
+        for name, parameter in inspect.signature(cls.__init__).parameters.items():
+            if parameter.kind == inspect.Parameter.VAR_KEYWORD:
+                arguments.update(arguments.pop(name, {}))
+        instance._constructor_arguments = {k: v for k, v in arguments.items() if k not in KERAS_ARGUMENTS}
+        return instance
 
     def __init__(self, image_shape=(28, 28, 1), **kwargs):
         super().__init__(**kwargs)
-        image_shape = tuple(int(d) for d in image_shape)
-        if len(image_shape) != 3 or min(image_shape) < 1 or image_shape[-1] not in (1, 3):
-            raise ValueError(
-                f"image_shape must be (height, width, channels) with 1 or 3 channels, got {image_shape}"
-            )
-        self.image_shape = image_shape
+        self.image_shape = check_image_shape(image_shape)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
 
     def get_config(self):
-        return {"name": self.name, "image_shape": list(self.image_shape)}
+        config = _jsonable(self._constructor_arguments)
+        config["name"] = self.name
+        return config
 
     # ---- building -------------------------------------------------------
 
@@ -118,6 +160,12 @@ class GenerativeModel(keras.Model):
         return [(optimizer, self.trainable_variables)] if optimizer is not None else []
 
     def fit(self, *args, **kwargs):
+        if not self.trains_by_gradient:
+            raise ValueError(
+                f"{type(self).__name__} ({self.arch!r}) is fitted in closed form or by EM, not by gradient "
+                f"steps: call model.fit_data(images) with a numpy batch of float32 NHWC images in [0, 1] "
+                f"(e.g. zoo.data.as_numpy('mnist', 'train'))"
+            )
         self.build_all()
         return super().fit(*args, **kwargs)
 
@@ -189,77 +237,75 @@ class GenerativeModel(keras.Model):
         """Names the functions to export: `{name: (fn, [tf.TensorSpec, ...])}`.
 
         Each `fn` takes and returns tensors in the public convention (images
-        float32 NHWC in [0, 1]).
+        float32 NHWC in [0, 1]). The capabilities the model declares give the
+        list (an autoencoder's `encode`, `decode`, `reconstruct`; a sampler's
+        `sample`; a classifier's `classify`, `features`; ...); a model
+        overrides this to add or replace its own.
         """
-        return {}
-
-    def run_chunked(self, fn, arr, chunk=512):
-        """Runs a tensor function over a numpy batch in chunks, compiled once per function.
-
-        Keeps whole-test-set calls within memory, and traces `fn` once, not per call.
-        `arr` may be a tuple of equally long arrays, passed to `fn` side by side.
-        """
-        compiled = self.__dict__.setdefault("_compiled_functions", {})
-        if fn.__name__ not in compiled:
-            compiled[fn.__name__] = tf.function(fn, reduce_retracing=True)
-        run = compiled[fn.__name__]
-        # A tuple of arrays (images and labels) is cut into the same chunks.
-        arrays = arr if isinstance(arr, tuple) else (arr,)
-        return np.concatenate([run(*(tf.constant(a[i : i + chunk]) for a in arrays)).numpy()
-                               for i in range(0, len(arrays[0]), chunk)])
-
-    # ---- input checks ---------------------------------------------------
-
-    def check_images(self, x, name="x"):
-        """Returns `x` as a float32 numpy batch of this model's images, or raises ValueError."""
-        return check_images(x, self.image_shape, name=name)
-
-    def with_labels(self, arr, labels):
-        """`arr`, or (arr, labels) for a conditional model: what the tensor functions take."""
-        y = self.check_labels(labels, len(arr))
-        return arr if y is None else (arr, y)
-
-    def check_labels(self, labels, n=None):
-        """Refuses labels on an unconditional model; subclasses that take labels override this."""
-        if labels is not None:
-            raise ValueError(
-                f"{type(self).__name__} is unconditional and takes no labels; "
-                "use a conditional architecture (e.g. 'cvae') to condition on a class"
-            )
-        return None
+        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
+        seed = tf.TensorSpec((), tf.int32, name="seed")
+        # A conditional model's functions take the labels after the images or codes.
+        labels = [tf.TensorSpec((None,), tf.int32, name="labels")] if isinstance(self, Conditional) else []
+        functions = {}
+        if isinstance(self, (Autoencoder, Generator)):
+            z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
+        if isinstance(self, Autoencoder):
+            functions["reconstruct"] = (self.reconstruct_tensor, [images, *labels])
+            functions["encode"] = (self.encode_tensor, [images, *labels])
+            functions["decode"] = (self.decode_tensor, [z, *labels])
+        elif isinstance(self, Generator):
+            functions["generate"] = (self.generate_tensor, [z, *labels])
+        if isinstance(self, Classifier):
+            functions["classify"] = (self.logits_tensor, [images])
+            functions["features"] = (self.features_tensor, [images])
+        if isinstance(self, ExactLikelihood):
+            functions["log_prob"] = (self.log_prob_tensor, [images, *labels])
+        if isinstance(self, Translator):
+            for direction, fn in zip(self.directions, self.translate_functions()):
+                functions[f"translate_{direction}"] = (fn, [images])
+        if isinstance(self, Sampler):
+            count = labels or [tf.TensorSpec((), tf.int32, name="n")]
+            functions["sample"] = (self.sample_tensor, [*count, seed])
+        return functions
 
 
-class ClassConditional:
-    """Mixin of models conditioned on a class label (`cvae`, `cgan`), placed before the model's base.
-
-    The model has `num_classes` and a `sample_tensor(labels, seed)`; this adds
-    the label checks and a `sample` that draws the classes in turn by default.
-    """
-
-    conditional = True
-    needs_labels = True
-
-    def check_labels(self, labels, n=None):
-        return check_class_labels(labels, self.num_classes, n, owner=type(self).__name__)
-
-    def sample(self, n, seed=None, labels=None):
-        """Draws `n` images of the given classes (default: the classes in turn)."""
-        n, seed = check_count(n), check_seed(seed)
-        y = np.arange(n, dtype=np.int32) % self.num_classes if labels is None else self.check_labels(labels, n)
-        return self.sample_tensor(tf.constant(y), tf.constant(seed, tf.int32)).numpy()
-
-
-class AdversarialModel(GenerativeModel):
-    """Base of models trained as a game between players with their own optimizers.
-
-    Subclasses set `optimizer_names` and return their updates from
-    `player_steps(x, y)`: a list of `(optimizer_name, variables, loss_fn)`,
-    applied in order; the discriminator's step is repeated `d_steps` times
-    when its optimizer is named `d_optimizer`.
+@dataclasses.dataclass(frozen=True)
+class Player:
+    """One player of a `Game`, as data.
 
     Args:
-        d_steps: discriminator updates per generator update.
-        **kwargs: see `GenerativeModel`.
+        name: the player's name; its optimizer is the model's `<optimizer>_optimizer`.
+        networks: the sub-networks whose trainable variables this player updates.
+        loss: `loss(x, y) -> {"loss": ..., tracker: value, ...}` for a batch.
+        steps: updates per round (WGAN-GP's critic: 5).
+        every: the player runs on rounds 0, every, 2 every, ... (lazy
+            regularisers: StyleGAN's R1 every 16 rounds, path length every 4).
+        optimizer: the optimizer's name when it is another player's (a lazy
+            regulariser steps its network's own optimizer); default `name`.
+    """
+
+    name: str
+    networks: tuple
+    loss: object
+    steps: int = 1
+    every: int = 1
+    optimizer: str = None
+
+    @property
+    def optimizer_name(self):
+        return f"{self.optimizer or self.name}_optimizer"
+
+    def variables(self):
+        return [v for net in self.networks for v in net.trainable_variables]
+
+
+class Game(GenerativeModel):
+    """Base of models trained as a game of players, each with its own optimizer.
+
+    A subclass returns its players from `players()` (a list of `Player`, in the
+    order they move in a round); the base runs each `steps` times a round,
+    on the rounds its `every` selects, with its optimizer. A round is one
+    `train_step`; its index is counted by the first player's optimizer.
 
     Example:
         >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
@@ -267,14 +313,18 @@ class AdversarialModel(GenerativeModel):
     """
 
     loss_names = ("g_loss", "d_loss")
-    optimizer_names = ("g_optimizer", "d_optimizer")
 
-    def __init__(self, d_steps=1, **kwargs):
-        super().__init__(**kwargs)
-        self.d_steps = int(d_steps)
+    def players(self):
+        """The players, in the order they move in a round."""
+        raise NotImplementedError
 
-    def get_config(self):
-        return {**super().get_config(), "d_steps": self.d_steps}
+    @property
+    def optimizer_names(self):
+        names = []
+        for player in self.players():
+            if player.optimizer_name not in names:
+                names.append(player.optimizer_name)
+        return tuple(names)
 
     def compile(self, optimizer=None, **kwargs):
         """Compiles with one optimizer per player.
@@ -313,33 +363,51 @@ class AdversarialModel(GenerativeModel):
         self.compile(**{name: keras.optimizers.deserialize(c) for name, c in config.items()})
 
     def optimizer_targets(self):
-        # Each optimizer gets slots for its own player's variables only.
-        return [(getattr(self, n), self.player_variables(n)) for n in self.optimizer_names
-                if getattr(self, n, None) is not None]
+        # Each optimizer gets slots for its own players' variables only.
+        targets = {}
+        for player in self.players():
+            optimizer = getattr(self, player.optimizer_name, None)
+            if optimizer is not None:
+                variables = targets.setdefault(player.optimizer_name, (optimizer, []))[1]
+                variables.extend(v for v in player.variables() if not any(v is w for w in variables))
+        return list(targets.values())
 
-    def player_variables(self, optimizer_name):
-        """Variables one player's optimizer updates."""
-        raise NotImplementedError
-
-    def player_steps(self, x, y):
-        raise NotImplementedError
+    def player_round(self):
+        """The index of the current round (int64 tensor): the first player's updates so far / its steps."""
+        first = self.players()[0]
+        return getattr(self, first.optimizer_name).iterations // first.steps
 
     def train_step(self, data):
         x, y = self.unpack(data)
         results = {}
-        for optimizer_name, loss_fn in self.player_steps(x, y):
-            optimizer = getattr(self, optimizer_name)
-            variables = self.player_variables(optimizer_name)
-            repeats = self.d_steps if optimizer_name == "d_optimizer" else 1
-            for _ in range(repeats):
-                losses, grads = self.scaled_gradients(optimizer, variables, loss_fn)
-                optimizer.apply(grads, variables)
-            results.update(losses)
+        round_index = self.player_round()
+        for player in self.players():
+            optimizer = getattr(self, player.optimizer_name)
+            variables = player.variables()
+
+            def move(player=player, optimizer=optimizer, variables=variables):
+                for _ in range(player.steps):
+                    losses, grads = self.scaled_gradients(optimizer, variables, lambda: player.loss(x, y))
+                    optimizer.apply(grads, variables)
+                return losses
+
+            if player.every == 1:
+                results.update(move())
+            else:
+                # A lazy player's trackers are updated on its own rounds only,
+                # inside the branch, and hold their values in between.
+                def lazy_move(move=move):
+                    for name, value in move().items():
+                        if name in self.trackers:
+                            self.trackers[name].update_state(value)
+                    return tf.constant(True)
+
+                tf.cond(tf.equal(round_index % player.every, 0), lazy_move, lambda: tf.constant(False))
         return self.update_trackers(results)
 
     def test_step(self, data):
         x, y = self.unpack(data)
         results = {}
-        for _, loss_fn in self.player_steps(x, y):
-            results.update(loss_fn())
+        for player in self.players():
+            results.update(player.loss(x, y))
         return self.update_trackers(results)

@@ -186,7 +186,7 @@ def render_readme(text, exports_dir):
 
 def main():
     from zoo.io import write_bytes
-    from zoo.pretrained import exports_dir
+    from zoo.registry import exports_dir
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
     write_bytes(readme, render_readme(readme.read_text(), exports_dir()).encode())

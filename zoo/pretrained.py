@@ -14,50 +14,12 @@ import platform
 import re
 from pathlib import Path
 
+from zoo.cards import model_card
 from zoo.io import atomic_dir, save_grid, sha256, write_json
+from zoo.registry import PresetError, exported_presets, exports_dir, get_architecture, resolve  # noqa: F401
 
 REQUIRED = ("config.json", "model.weights.h5")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-class PresetError(ValueError):
-    """A preset folder is missing, incomplete, changed or unsafe."""
-
-
-def exports_dir():
-    """The folder of committed presets: `$ZOO_EXPORTS_DIR`, else `exports/` of the checkout."""
-    env = os.environ.get("ZOO_EXPORTS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "exports"
-
-
-def exported_presets():
-    """Names of presets whose folders exist under `exports_dir()`."""
-    root = exports_dir()
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / "metadata.json").is_file())
-
-
-def resolve(name_or_path):
-    """Returns the folder of a preset name or a path, or raises PresetError."""
-    text = os.fspath(name_or_path)
-    as_path = Path(text).expanduser()
-    if os.sep in text or text.startswith(".") or (as_path.is_dir() and not (exports_dir() / text).is_dir()):
-        if not (as_path / "metadata.json").is_file():
-            raise PresetError(f"{as_path} is not a preset folder: it has no metadata.json")
-        return as_path
-    folder = exports_dir() / text
-    if not (folder / "metadata.json").is_file():
-        from zoo.registry import presets, unknown_name_error
-
-        known = set(exported_presets())
-        if text in presets():
-            raise PresetError(
-                f"preset {text!r} is defined but has no trained artifacts in {exports_dir()}; "
-                f"train it with `python -m training {text}`"
-            )
-        raise unknown_name_error("preset", text, known | set(presets())) from None
-    return folder
 
 
 def read_metadata(folder):
@@ -122,12 +84,11 @@ def load(name_or_path, precision=None, compile=False):
     import keras
 
     from zoo.precision import policy_scope
-    from zoo.registry import architectures
-
-    architectures()  # imports every model module, registering its classes with Keras
 
     folder = resolve(name_or_path)
     meta = verify(folder)
+    # Imports the architecture's module, which registers its class with Keras.
+    get_architecture(meta.get("architecture"))
     try:
         config = json.loads((folder / "config.json").read_text())
     except json.JSONDecodeError as err:
@@ -265,7 +226,7 @@ def save(model, out_dir, metadata, extra=None):
         )
         clone.save_weights(tmp / "model.weights.h5")
         meta = dict(metadata)
-        if getattr(model, "shipped_optimizers", ()) and model.optimizers():
+        if model.shipped_optimizers and model.optimizers():
             save_optimizer_state(model, tmp / OPTIMIZER_FILE)
             meta["compile_config"] = model.get_compile_config()
         for name, writer in (extra or {}).items():
@@ -297,8 +258,6 @@ def update_metrics(name_or_path, metrics, replace=False, notes=None, images=None
         The new metadata.
     """
     import shutil
-
-    from zoo.cards import model_card
 
     folder = resolve(name_or_path)
     meta = verify(folder)

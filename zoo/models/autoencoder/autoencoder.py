@@ -18,6 +18,9 @@ The family, each a registered architecture:
 
 An autoencoder has no prior to sample from: it encodes, decodes, reconstructs and
 scores (`score` is the reconstruction error, high for images unlike the training set).
+`AutoencoderBase` holds what they share (the loss, the tensor functions); the
+dense, convolutional and face-swap autoencoders are its siblings, each with its
+own networks and arguments.
 """
 
 import math
@@ -27,7 +30,11 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import GenerativeModel, check_codes, check_count, check_images
+from zoo import capabilities
+from zoo.base import GenerativeModel
+from zoo.capabilities import Denoiser
+from zoo.checks import check_codes, check_count, check_images
+from zoo.layers.conv import UPSAMPLING, conv_decoder, conv_encoder
 from zoo.registry import register
 
 CHUNK = 512
@@ -54,85 +61,31 @@ def dense_decoder(image_shape, hidden, latent_dim, activation, name="decoder"):
     return keras.Model(z_in, layers.Reshape(image_shape)(h), name=name)
 
 
-def conv_encoder(image_shape, filters, latent_dim, name="encoder"):
-    x_in = keras.Input(image_shape, name="images")
-    h = x_in
-    for i, f in enumerate(filters):
-        h = layers.Conv2D(f, 3, strides=2, padding="same", name=f"conv{i}")(h)
-        h = layers.LeakyReLU(0.2)(h)
-    h = layers.Flatten()(h)
-    code = layers.Dense(latent_dim, dtype="float32", name="code")(h)
-    return keras.Model(x_in, code, name=name)
+class AutoencoderBase(capabilities.Autoencoder, GenerativeModel):
+    """The autoencoder family's base: the reconstruction loss and the tensor functions.
 
-
-def conv_decoder(image_shape, filters, latent_dim, upsampling, name="decoder"):
-    height, width, channels = image_shape
-    scale = 2 ** len(filters)
-    if height % scale or width % scale:
-        raise ValueError(
-            f"image height and width must be multiples of {scale} for {len(filters)} "
-            f"down-sampling stages, got {image_shape}"
-        )
-    z_in = keras.Input((latent_dim,), name="z")
-    h = layers.Dense((height // scale) * (width // scale) * filters[-1], name="project")(z_in)
-    h = layers.LeakyReLU(0.2)(h)
-    h = layers.Reshape((height // scale, width // scale, filters[-1]))(h)
-    for i, f in enumerate(reversed(filters)):
-        if upsampling == "transpose":
-            h = layers.Conv2DTranspose(f, 3, strides=2, padding="same", name=f"deconv{i}")(h)
-        else:
-            # Nearest up-sampling then a convolution avoids the checkerboard
-            # pattern strided transposed convolutions can leave.
-            h = layers.UpSampling2D(name=f"up{i}")(h)
-            h = layers.Conv2D(f, 3, padding="same", name=f"deconv{i}")(h)
-        h = layers.LeakyReLU(0.2)(h)
-    logits = layers.Conv2D(channels, 3, padding="same", dtype="float32", name="logits")(h)
-    return keras.Model(z_in, logits, name=name)
-
-
-@register("ae")
-class Autoencoder(GenerativeModel):
-    """Dense autoencoder with a configurable bottleneck.
+    Members set their own attributes, then call this constructor, which builds
+    their networks (`build_networks() -> (encoder, decoder)`).
 
     Args:
         image_shape: (height, width, channels).
         latent_dim: size of the code.
-        hidden: widths of the encoder's hidden layers (mirrored in the decoder).
-        activation: of the hidden layers.
-        code_activation: of the code layer (None: linear).
         loss: `"bce"` (cross-entropy on grey levels) or `"mse"`, a mean over pixels.
-
-    Example:
-        >>> ae = zoo.create("ae", latent_dim=2, hidden=[128, 64, 10])
-        >>> ae.compile(optimizer="adam")
-        >>> ae.fit(zoo.data.load("mnist", batch_size=128), epochs=10)
-        >>> codes = ae.encode(test_images)            # (n, 2): a map of the set
     """
 
     loss_names = ("loss", "recon_loss")
     main_function = "reconstruct"
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, hidden=(256,), activation="relu",
-                 code_activation=None, loss="bce", **kwargs):
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, loss="bce", **kwargs):
         super().__init__(image_shape=image_shape, **kwargs)
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         self.latent_dim = check_count(latent_dim, "latent_dim")
-        self.hidden = tuple(check_count(w, "each hidden width") for w in hidden)
-        self.activation = activation
-        self.code_activation = code_activation
         self.loss = loss
         self.encoder, self.decoder = self.build_networks()
 
     def build_networks(self):
-        return (
-            dense_encoder(self.image_shape, self.hidden, self.latent_dim, self.activation, self.code_activation),
-            dense_decoder(self.image_shape, self.hidden, self.latent_dim, self.activation),
-        )
-
-    def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim, "hidden": list(self.hidden),
-                "activation": self.activation, "code_activation": self.code_activation, "loss": self.loss}
+        raise NotImplementedError
 
     # ---- the model ------------------------------------------------------
 
@@ -157,60 +110,48 @@ class Autoencoder(GenerativeModel):
 
     # ---- tensor functions (exported) -------------------------------------
 
-    def encode_tensor(self, x):
+    def encode_tensor(self, x, labels=None):
         return tf.cast(self.encoder(x, training=False), "float32")
 
-    def decode_tensor(self, z):
+    def decode_tensor(self, z, labels=None):
         return tf.sigmoid(tf.cast(self.decoder(z, training=False), "float32"))
 
-    def reconstruct_tensor(self, x):
-        return self.decode_tensor(self.encode_tensor(x))
 
-    def inference_functions(self):
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
-        return {
-            "reconstruct": (self.reconstruct_tensor, [images]),
-            "encode": (self.encode_tensor, [images]),
-            "decode": (self.decode_tensor, [z]),
-        }
+@register("ae", keras_name="Autoencoder")
+class DenseAutoencoder(AutoencoderBase):
+    """Dense autoencoder with a configurable bottleneck.
 
-    # ---- public API (numpy in, numpy out) --------------------------------
+    Args:
+        image_shape: (height, width, channels).
+        latent_dim: size of the code.
+        hidden: widths of the encoder's hidden layers (mirrored in the decoder).
+        activation: of the hidden layers.
+        code_activation: of the code layer (None: linear).
+        loss: `"bce"` (cross-entropy on grey levels) or `"mse"`, a mean over pixels.
 
-    def encode(self, x, labels=None):
-        """The code of each image, (n, latent_dim) float32."""
-        self.check_labels(labels)
-        return self.run_chunked(self.encode_tensor, self.check_images(x), CHUNK)
+    Example:
+        >>> ae = zoo.create("ae", latent_dim=2, hidden=[128, 64, 10])
+        >>> ae.compile(optimizer="adam")
+        >>> ae.fit(zoo.data.load("mnist", batch_size=128), epochs=10)
+        >>> codes = ae.encode(test_images)            # (n, 2): a map of the set
+    """
 
-    def decode(self, z, labels=None):
-        """The image of each code, float32 NHWC in [0, 1]."""
-        self.check_labels(labels)
-        return self.run_chunked(self.decode_tensor, check_codes(z, self.latent_dim), CHUNK)
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, hidden=(256,), activation="relu",
+                 code_activation=None, loss="bce", **kwargs):
+        self.hidden = tuple(check_count(w, "each hidden width") for w in hidden)
+        self.activation = activation
+        self.code_activation = code_activation
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim, loss=loss, **kwargs)
 
-    def reconstruct(self, x, labels=None):
-        """Encodes then decodes images."""
-        self.check_labels(labels)
-        return self.run_chunked(self.reconstruct_tensor, self.check_images(x), CHUNK)
-
-    def score(self, x):
-        """Outlier score of each image: its mean squared reconstruction error (higher is stranger)."""
-        x = self.check_images(x)
-        return np.mean((self.reconstruct(x) - x) ** 2, axis=(1, 2, 3))
-
-    def interpolate(self, a, b, steps=8, labels=None):
-        """Decodes `steps` codes on the line between the codes of images `a` and `b` (ends included)."""
-        steps = check_count(steps, "steps")
-        if steps < 2:
-            raise ValueError(f"steps must be at least 2, got {steps}")
-        pair = [self.check_images(np.asarray(v)[None] if np.ndim(v) == 3 else v, name)[:1]
-                for v, name in ((a, "a"), (b, "b"))]
-        za, zb = self.encode(np.concatenate(pair))
-        t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
-        return self.decode((1 - t) * za + t * zb, labels=labels)
+    def build_networks(self):
+        return (
+            dense_encoder(self.image_shape, self.hidden, self.latent_dim, self.activation, self.code_activation),
+            dense_decoder(self.image_shape, self.hidden, self.latent_dim, self.activation),
+        )
 
 
 @register("stacked_ae")
-class StackedAutoencoder(Autoencoder):
+class StackedAutoencoder(DenseAutoencoder):
     """The stacked autoencoder 784-300-150-300-784, optionally pre-trained layer by layer.
 
     `pretrain_layerwise` is the greedy scheme (Hinton & Salakhutdinov, 2006;
@@ -265,7 +206,7 @@ class StackedAutoencoder(Autoencoder):
 
 
 @register("sparse_ae")
-class SparseAutoencoder(Autoencoder):
+class SparseAutoencoder(DenseAutoencoder):
     """An overcomplete ReLU code kept sparse by an L1 penalty.
 
     loss = recon_loss + l1 * mean |code|. The code is larger than the input, so
@@ -288,9 +229,6 @@ class SparseAutoencoder(Autoencoder):
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, hidden=hidden, activation=activation,
                          code_activation=code_activation, **kwargs)
 
-    def get_config(self):
-        return {**super().get_config(), "l1": self.l1}
-
     def compute_losses(self, x, y=None, training=True):
         code = self.encoder(x, training=training)
         recon = self.reconstruction_loss(x, self.decoder(code, training=training))
@@ -304,8 +242,21 @@ class SparseAutoencoder(Autoencoder):
         return float(np.mean(self.encode(x) > 0))
 
 
+def check_upsampling(upsampling):
+    if upsampling not in UPSAMPLING:
+        raise ValueError(f"upsampling must be 'transpose' or 'nearest', got {upsampling!r}")
+    return upsampling
+
+
+def conv_networks(image_shape, filters, latent_dim, upsampling, decoders=("decoder",)):
+    """The conv autoencoder's encoder (3x3 stride-2 convolutions) and its decoders, one per name."""
+    encoder = conv_encoder(image_shape, filters, {"code": latent_dim}, kernel_size=3)
+    return encoder, [conv_decoder(image_shape, latent_dim, filters, kernel_size=3, upsampling=upsampling, name=name)
+                     for name in decoders]
+
+
 @register("conv_ae")
-class ConvAutoencoder(Autoencoder):
+class ConvAutoencoder(AutoencoderBase):
     """Convolutional autoencoder.
 
     Args:
@@ -319,25 +270,17 @@ class ConvAutoencoder(Autoencoder):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, filters=(32, 64), upsampling="transpose",
                  loss="bce", **kwargs):
-        if upsampling not in ("transpose", "nearest"):
-            raise ValueError(f"upsampling must be 'transpose' or 'nearest', got {upsampling!r}")
+        self.upsampling = check_upsampling(upsampling)
         self.filters = tuple(check_count(f, "each filter count") for f in filters)
-        self.upsampling = upsampling
-        super().__init__(image_shape=image_shape, latent_dim=latent_dim, hidden=(), loss=loss, **kwargs)
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim, loss=loss, **kwargs)
 
     def build_networks(self):
-        return (conv_encoder(self.image_shape, self.filters, self.latent_dim),
-                conv_decoder(self.image_shape, self.filters, self.latent_dim, self.upsampling))
-
-    def get_config(self):
-        config = super().get_config()
-        for key in ("hidden", "activation", "code_activation"):
-            config.pop(key)
-        return {**config, "filters": list(self.filters), "upsampling": self.upsampling}
+        encoder, (decoder,) = conv_networks(self.image_shape, self.filters, self.latent_dim, self.upsampling)
+        return encoder, decoder
 
 
 @register("denoising_ae")
-class DenoisingAutoencoder(ConvAutoencoder):
+class DenoisingAutoencoder(Denoiser, ConvAutoencoder):
     """A convolutional autoencoder trained to map corrupted images to clean ones.
 
     Args: as `conv_ae`, plus
@@ -363,9 +306,6 @@ class DenoisingAutoencoder(ConvAutoencoder):
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
         self.noise = keras.random.SeedGenerator(0, name="noise")
 
-    def get_config(self):
-        return {**super().get_config(), "corruption": self.corruption, "noise": self.noise_level}
-
     def corrupt_tensor(self, x, seed=None):
         """Corrupts a batch; `seed` (a [2] int tensor) makes it stateless."""
         x = tf.cast(x, "float32")
@@ -386,14 +326,6 @@ class DenoisingAutoencoder(ConvAutoencoder):
         # Corrupted in validation too, so the validation loss measures denoising.
         return tf.cast(self.corrupt_tensor(x), x.dtype)
 
-    def corrupt(self, x, seed=0):
-        """The training corruption applied to images `x` with a fixed seed (float32; dropout can exceed 1)."""
-        x = self.check_images(x)
-        return np.concatenate([
-            self.corrupt_tensor(tf.constant(x[i : i + CHUNK]), seed=tf.constant([seed, i])).numpy()
-            for i in range(0, len(x), CHUNK)
-        ])
-
     def check_images(self, x, name="x"):
         if self.corruption != "dropout":
             return super().check_images(x, name)
@@ -409,13 +341,9 @@ class DenoisingAutoencoder(ConvAutoencoder):
             return super().check_images(x, name)
         return check_images(arr / top, self.image_shape, name) * np.float32(top)
 
-    def denoise(self, x):
-        """The clean image the model estimates for each noisy image."""
-        return self.reconstruct(x)
-
 
 @register("swap_ae")
-class SwapAutoencoder(Autoencoder):
+class SwapAutoencoder(AutoencoderBase):
     """One shared encoder, one decoder per identity: the face-swap autoencoder.
 
     Each decoder learns to reconstruct only its own identity's images from the
@@ -432,18 +360,17 @@ class SwapAutoencoder(Autoencoder):
     """
 
     needs_labels = True
-    conditional = True
     main_function = "swap"
 
     def __init__(self, image_shape=(64, 64, 1), latent_dim=128, filters=(32, 64, 128), upsampling="nearest",
                  identities=2, augment=True, loss="mse", **kwargs):
         self.filters = tuple(check_count(f, "each filter count") for f in filters)
-        self.upsampling = upsampling
+        self.upsampling = check_upsampling(upsampling)
         self.identities = check_count(identities, "identities")
         if self.identities < 2:
             raise ValueError(f"a swap autoencoder needs at least 2 identities, got {identities}")
         self.augment = bool(augment)
-        super().__init__(image_shape=image_shape, latent_dim=latent_dim, hidden=(), loss=loss, **kwargs)
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim, loss=loss, **kwargs)
         height, width, _ = self.image_shape
         self.augmenter = keras.Sequential([
             layers.RandomFlip("horizontal", seed=1),
@@ -452,18 +379,10 @@ class SwapAutoencoder(Autoencoder):
         ], name="augment")
 
     def build_networks(self):
-        encoder = conv_encoder(self.image_shape, self.filters, self.latent_dim)
-        self.decoders = [conv_decoder(self.image_shape, self.filters, self.latent_dim, self.upsampling,
-                                      name=f"decoder_{k}") for k in range(self.identities)]
+        encoder, self.decoders = conv_networks(self.image_shape, self.filters, self.latent_dim, self.upsampling,
+                                               [f"decoder_{k}" for k in range(self.identities)])
         # No single `decoder`: every path goes through `decoders`.
         return encoder, None
-
-    def get_config(self):
-        config = super().get_config()
-        for key in ("hidden", "activation", "code_activation"):
-            config.pop(key)
-        return {**config, "filters": list(self.filters), "upsampling": self.upsampling,
-                "identities": self.identities, "augment": self.augment}
 
     def decode_as(self, code, identity):
         """Logits of each code through the decoder of its identity ((n,) int tensor)."""
@@ -537,11 +456,6 @@ class SwapAutoencoder(Autoencoder):
     def swap(self, x, to):
         """Faces `x` redrawn by the decoder of identity `to` (an int, or one per image)."""
         return self.reconstruct(x, labels=to)
-
-    def score(self, x, labels=None):
-        """Reconstruction error of each image through its own decoder."""
-        x = self.check_images(x)
-        return np.mean((self.reconstruct(x, labels) - x) ** 2, axis=(1, 2, 3))
 
     def interpolate(self, a, b, steps=8, labels=0):
         """The line between two faces' shared codes, drawn by the decoder of identity `labels`."""

@@ -1,5 +1,7 @@
-"""Classical baselines as zoo models: PCA, a Gaussian mixture and a kernel density estimate."""
+"""Classical baselines as zoo models: PCA, a Gaussian mixture and a kernel density estimate (declared here)."""
 
-from zoo.models.classical.classical import GMM, KDE, PCA
-
-__all__ = ["GMM", "KDE", "PCA"]
+ARCHITECTURES = {
+    "pca": "zoo.models.classical.classical:PCA",
+    "gmm": "zoo.models.classical.classical:GMM",
+    "kde": "zoo.models.classical.classical:KDE",
+}

@@ -31,7 +31,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import GenerativeModel, check_codes, check_count, check_seed
+from zoo.base import GenerativeModel
+from zoo.capabilities import Autoencoder, Sampler
+from zoo.checks import check_codes, check_count, check_seed
 from zoo.metrics import classical as estimators
 from zoo.registry import register
 
@@ -65,7 +67,7 @@ def eye_stack(shape, dtype=None):
     return keras.ops.broadcast_to(keras.ops.eye(shape[-1], dtype=dtype), shape)
 
 
-class ClassicalModel(GenerativeModel):
+class ClassicalModel(Autoencoder, GenerativeModel):
     """A model with a PCA projection whose state is set by `fit_data`, not by `fit`.
 
     Args:
@@ -88,12 +90,10 @@ class ClassicalModel(GenerativeModel):
         self.code_dim = code_dim
         self.encoder, self.decoder = build_projection(self.image_shape, code_dim)
 
-    def fit(self, *args, **kwargs):
-        raise ValueError(
-            f"{type(self).__name__} ({self.arch!r}) is fitted in closed form or by EM, not by gradient "
-            f"steps: call model.fit_data(images) with a numpy batch of float32 NHWC images in [0, 1] "
-            f"(e.g. zoo.data.as_numpy('mnist', 'train'))"
-        )
+    @property
+    def latent_dim(self):
+        # The name the autoencoders' tools (cards, probes, maps) read the code size by.
+        return self.code_dim
 
     def flat_data(self, x, at_least=2):
         x = self.check_images(x)
@@ -112,23 +112,11 @@ class ClassicalModel(GenerativeModel):
 
     # ---- tensor functions (exported) -------------------------------------
 
-    def encode_tensor(self, x):
+    def encode_tensor(self, x, labels=None):
         return self.encoder(tf.cast(x, "float32"), training=False)
 
-    def decode_tensor(self, z):
+    def decode_tensor(self, z, labels=None):
         return tf.clip_by_value(self.decoder(tf.cast(z, "float32"), training=False), 0.0, 1.0)
-
-    # ---- public API (numpy in, numpy out) --------------------------------
-
-    def encode(self, x, labels=None):
-        """The PCA code of each image, (n, code size) float32."""
-        self.check_labels(labels)
-        return self.run_chunked(self.encode_tensor, self.check_images(x), CHUNK)
-
-    def decode(self, z, labels=None):
-        """The image of each PCA code, float32 NHWC clipped to [0, 1]."""
-        self.check_labels(labels)
-        return self.run_chunked(self.decode_tensor, check_codes(z, self.code_dim), CHUNK)
 
 
 @register("pca")
@@ -152,14 +140,6 @@ class PCA(ClassicalModel):
         self.n_components = self.code_dim
         self.fit_info = {}
 
-    @property
-    def latent_dim(self):
-        # The name the autoencoders' tools (cards, probes, maps) read the code size by.
-        return self.n_components
-
-    def get_config(self):
-        return {**super().get_config(), "n_components": self.n_components}
-
     def fit_data(self, x):
         """Fits the principal components of images `x` (float32 NHWC in [0, 1]); returns self."""
         flat = self.flat_data(x)
@@ -172,30 +152,8 @@ class PCA(ClassicalModel):
     def call(self, x, training=False):
         return self.reconstruct_tensor(x)
 
-    def reconstruct_tensor(self, x):
-        return self.decode_tensor(self.encode_tensor(x))
 
-    def inference_functions(self):
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        z = tf.TensorSpec((None, self.n_components), tf.float32, name="z")
-        return {
-            "reconstruct": (self.reconstruct_tensor, [images]),
-            "encode": (self.encode_tensor, [images]),
-            "decode": (self.decode_tensor, [z]),
-        }
-
-    def reconstruct(self, x, labels=None):
-        """Projects images onto the principal components and back, clipped to [0, 1]."""
-        self.check_labels(labels)
-        return self.run_chunked(self.reconstruct_tensor, self.check_images(x), CHUNK)
-
-    def score(self, x):
-        """Outlier score of each image: its mean squared reconstruction error (higher is stranger)."""
-        x = self.check_images(x)
-        return np.mean((self.reconstruct(x) - x) ** 2, axis=(1, 2, 3))
-
-
-class CodeDensity(ClassicalModel):
+class CodeDensity(Sampler, ClassicalModel):
     """A density over PCA codes that samples images by decoding codes it draws."""
 
     main_function = "decode"
@@ -212,37 +170,18 @@ class CodeDensity(ClassicalModel):
     def sample_tensor(self, n, seed):
         return self.decode_tensor(self.sample_codes_tensor(n, seed))
 
-    def inference_functions(self):
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        z = tf.TensorSpec((None, self.code_dim), tf.float32, name="z")
-        return {
-            "encode": (self.encode_tensor, [images]),
-            "decode": (self.decode_tensor, [z]),
-            # Stateless random ops have no ONNX form: the exporter leaves `sample` to the SavedModel.
-            "sample": (
-                self.sample_tensor,
-                [tf.TensorSpec((), tf.int32, name="n"), tf.TensorSpec((), tf.int32, name="seed")],
-            ),
-        }
-
     def sample_codes(self, n, seed=None):
         """Draws `n` PCA codes from the density, (n, code size) float32; a seed fixes them."""
         n, seed = check_count(n), check_seed(seed)
         return self.sample_codes_tensor(tf.constant(n, tf.int32), tf.constant(seed, tf.int32)).numpy()
 
-    def sample(self, n, seed=None, labels=None):
-        """Draws `n` images, float32 NHWC in [0, 1]: codes from the density, decoded by the PCA, clipped."""
-        self.check_labels(labels)
-        n, seed = check_count(n), check_seed(seed)
-        return self.sample_tensor(tf.constant(n, tf.int32), tf.constant(seed, tf.int32)).numpy()
-
     def code_log_density(self, z):
         """log density of PCA codes, in nats of the code space (not a likelihood of images)."""
         return self.run_chunked(self.log_density_tensor, check_codes(z, self.code_dim), DENSITY_CHUNK)
 
-    def score(self, x):
+    def score(self, x, labels=None):
         """Outlier score: the negative log density of each image's PCA code (higher is stranger)."""
-        return -self.code_log_density(self.encode(x))
+        return -self.code_log_density(self.encode(x, labels=labels))
 
 
 @register("gmm")
@@ -273,9 +212,6 @@ class GMM(CodeDensity):
         self.mixture_scale_tril = self.add_weight(shape=(k, d, d), initializer=eye_stack, dtype="float32",
                                                   trainable=False, name="mixture_scale_tril")
         self.fit_info = {}
-
-    def get_config(self):
-        return {**super().get_config(), "n_components": self.n_components, "pca_dim": self.pca_dim}
 
     def fit_data(self, x, iterations=50, seed=0, reg=1e-4):
         """Fits the PCA, then the mixture by EM (`zoo.metrics.classical.GaussianMixture`); returns self.
@@ -343,9 +279,6 @@ class KDE(CodeDensity):
         self.bandwidth = self.add_weight(shape=(), initializer=keras.initializers.Constant(1.0), dtype="float32",
                                          trainable=False, name="bandwidth")
         self.fit_info = {}
-
-    def get_config(self):
-        return {**super().get_config(), "pca_dim": self.pca_dim, "max_points": self.max_points}
 
     def fit_data(self, x, seed=0, bandwidths=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0)):
         """Fits the PCA, keeps `max_points` random training codes and picks the bandwidth; returns self.

@@ -1,3 +1,3 @@
-"""Evaluators: classifiers whose features and logits measure generated images."""
+"""Evaluators: classifiers whose features and logits measure generated images (declared here)."""
 
-from zoo.models.evaluator.evaluator import Evaluator
+ARCHITECTURES = {"evaluator": "zoo.models.evaluator.evaluator:Evaluator"}

@@ -13,9 +13,9 @@ import tensorflow as tf
 from keras import layers
 
 from zoo.base import GenerativeModel
+from zoo.capabilities import Classifier
 from zoo.registry import register
 
-CHUNK = 1000
 
 
 def build_classifier(image_shape, num_classes, filters, features, dropout):
@@ -36,7 +36,7 @@ def build_classifier(image_shape, num_classes, filters, features, dropout):
 
 
 @register("evaluator")
-class Evaluator(GenerativeModel):
+class Evaluator(Classifier, GenerativeModel):
     """Classifier of a data set's images; its features measure generated images.
 
     Args:
@@ -75,11 +75,6 @@ class Evaluator(GenerativeModel):
         self.net = build_classifier(self.image_shape, self.num_classes, self.filters, self.features_dim,
                                     self.dropout)
 
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes, "filters": list(self.filters),
-                "features": self.features_dim, "dropout": self.dropout, "augment_shift": self.augment_shift,
-                "augment_flip": self.augment_flip}
-
     def compute_losses(self, x, y=None, training=True):
         if y is None:
             raise ValueError("an evaluator trains on (images, labels) batches")
@@ -99,20 +94,5 @@ class Evaluator(GenerativeModel):
     def features_tensor(self, x):
         return self.net(x, training=False)[0]
 
-    def classify_tensor(self, x):
+    def logits_tensor(self, x):
         return self.net(x, training=False)[1]
-
-    def inference_functions(self):
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        return {"classify": (self.classify_tensor, [images]), "features": (self.features_tensor, [images])}
-
-    def features(self, x):
-        """Penultimate features, (n, features)."""
-        return self.run_chunked(self.features_tensor, self.check_images(x), CHUNK)
-
-    def logits(self, x):
-        return self.run_chunked(self.classify_tensor, self.check_images(x), CHUNK)
-
-    def classify(self, x):
-        """Predicted class of each image, (n,) int."""
-        return self.logits(x).argmax(-1)

@@ -10,7 +10,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import ClassConditional, check_count
+from zoo.capabilities import Conditional
+from zoo.checks import check_count
 from zoo.models.gan.dcgan import DCGAN, build_conv_generator, conv_trunk
 from zoo.registry import register
 
@@ -27,7 +28,7 @@ def build_projection_discriminator(image_shape, num_classes, filters, norm="batc
 
 
 @register("cgan")
-class CGAN(ClassConditional, DCGAN):
+class CGAN(Conditional, DCGAN):
     """Class-conditional DCGAN: `sample(n, labels=...)` draws the chosen classes.
 
     Args: as `dcgan`, plus `num_classes`. Training batches are (images,
@@ -49,9 +50,6 @@ class CGAN(ClassConditional, DCGAN):
     def build_discriminator(self):
         return build_projection_discriminator(self.image_shape, self.num_classes, self.d_filters, self.d_norm)
 
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
-
     def labels_or_error(self, y):
         if y is None:
             raise ValueError("a conditional GAN needs the class label of each image")
@@ -70,18 +68,3 @@ class CGAN(ClassConditional, DCGAN):
         # Keras builds and summarises through call(images); the labels default to class 0.
         y = tf.zeros(tf.shape(x)[:1], "int32")
         return self.discriminate(tf.cast(x, "float32") * 2.0 - 1.0, y, training=training)
-
-    def sample_tensor(self, labels, seed):
-        n = tf.shape(labels)[0]
-        z = tf.random.stateless_normal(tf.stack([n, self.latent_dim]), seed=tf.stack([seed, 0]))
-        return self.generate_tensor(z, labels)
-
-    def inference_functions(self):
-        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        labels = tf.TensorSpec((None,), tf.int32, name="labels")
-        return {
-            "generate": (self.generate_tensor, [z, labels]),
-            "discriminate": (self.discriminate_tensor, [images, labels]),
-            "sample": (self.sample_tensor, [labels, tf.TensorSpec((), tf.int32, name="seed")]),
-        }

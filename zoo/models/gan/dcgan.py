@@ -10,7 +10,7 @@ and Adam(2e-4, beta_1=0.5), as in the paper.
 import keras
 from keras import layers
 
-from zoo.models.gan.gan import GAN
+from zoo.models.gan.gan import AdversarialGenerator, CrossEntropyLosses
 from zoo.registry import register
 
 NORMS = ("batch", "layer", "none")
@@ -45,10 +45,15 @@ def build_conv_generator(image_shape, latent_dim, filters, name="generator"):
     return keras.Model(z_in, layers.Activation("tanh", dtype="float32")(h), name=name)
 
 
-def conv_trunk(x, filters, norm="batch"):
-    """The discriminator's stride-2 convolutions on `x`; returns the flattened features."""
+def check_norm(norm):
     if norm not in NORMS:
         raise ValueError(f"d_norm must be one of {NORMS}, got {norm!r}")
+    return norm
+
+
+def conv_trunk(x, filters, norm="batch"):
+    """The discriminator's stride-2 convolutions on `x`; returns the flattened features."""
+    check_norm(norm)
     h = x
     for i, f in enumerate(filters):
         h = layers.Conv2D(f, 4, strides=2, padding="same", name=f"down{i}")(h)
@@ -69,15 +74,18 @@ def build_conv_discriminator(image_shape, filters, norm="batch", name="discrimin
 
 
 @register("dcgan")
-class DCGAN(GAN):
+class DCGAN(CrossEntropyLosses, AdversarialGenerator):
     """Deep convolutional GAN.
 
-    Args: as `gan` (without the dense widths), plus
-        g_filters: channels of the generator's feature maps, smallest map
-            first; the image's side must be a multiple of 2 ** len(g_filters).
+    Args:
+        image_shape: (height, width, channels); the side must be a multiple
+            of 2 ** len(g_filters).
+        latent_dim: size of the noise z.
+        g_filters: channels of the generator's feature maps, smallest map first.
         d_filters: channels of the discriminator's stride-2 convolutions.
         d_norm: `"batch"` (the paper), `"layer"` or `"none"`.
-        g_loss: default `"non_saturating"`, as the paper trains.
+        g_loss: `"non_saturating"` (as the paper trains) or `"minimax"`.
+        **kwargs: `ema`, `augment`, `d_steps`: see `AdversarialGenerator`.
 
     Example:
         >>> gan = zoo.create("dcgan", image_shape=(64, 64, 3), g_filters=[256, 128, 64, 32],
@@ -88,20 +96,12 @@ class DCGAN(GAN):
                  d_norm="batch", g_loss="non_saturating", **kwargs):
         self.g_filters = tuple(int(f) for f in g_filters)
         self.d_filters = tuple(int(f) for f in d_filters)
-        self.d_norm = d_norm
-        for key in ("g_hidden", "d_hidden", "d_dropout"):
-            kwargs.pop(key, None)
-        super().__init__(image_shape=image_shape, latent_dim=latent_dim, g_loss=g_loss, **kwargs)
+        self.d_norm = check_norm(d_norm)
+        self.g_loss = self.check_g_loss(g_loss)
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
 
     def build_generator(self, name):
         return build_conv_generator(self.image_shape, self.latent_dim, self.g_filters, name=name)
 
     def build_discriminator(self):
         return build_conv_discriminator(self.image_shape, self.d_filters, self.d_norm)
-
-    def get_config(self):
-        config = super().get_config()
-        for key in ("g_hidden", "d_hidden", "d_dropout"):
-            config.pop(key)
-        return {**config, "g_filters": list(self.g_filters), "d_filters": list(self.d_filters),
-                "d_norm": self.d_norm}

@@ -11,8 +11,9 @@ fake batch (`d_loss`, the cross-entropy of telling them apart), then G once
 the paper's own remedy, `g_loss="non_saturating"`, maximises log D(G(z))
 instead, with the same fixed point.
 
-Shared by `dcgan`, `cgan` and `wgan_gp` (subclasses override the networks or
-the losses):
+What every zoo GAN shares is the family base `AdversarialGenerator`; `gan`,
+`dcgan` and `wgan_gp` are its siblings (each with its own networks and losses),
+and `cgan` is the conditional `dcgan`:
 
 - images inside the networks are in [-1, 1] (tanh output); the public API
   stays float32 NHWC in [0, 1];
@@ -27,7 +28,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import AdversarialModel, check_codes, check_count, check_images, check_seed
+from zoo.base import Game, Player
+from zoo.capabilities import Generator
+from zoo.checks import check_count, check_images
 from zoo.layers.augment import check_policy, diff_augment
 from zoo.registry import register
 
@@ -60,48 +63,36 @@ def build_mlp_discriminator(image_shape, hidden, dropout=0.3, name="discriminato
     return keras.Model(x_in, logit, name=name)
 
 
-@register("gan")
-class GAN(AdversarialModel):
-    """The original GAN with dense (MLP) generator and discriminator.
+class AdversarialGenerator(Generator, Game):
+    """The GAN family's base: a generator G and a discriminator D, the game between them, and sampling.
+
+    A member builds its networks (`build_generator`, `build_discriminator`,
+    called at the end of this constructor, so a member sets its own
+    attributes first) and writes the two losses (`discriminator_loss`,
+    `generator_loss`). The base holds the rest: the players (D `d_steps`
+    times a round, then G), the moving average of G, DiffAugment, sampling,
+    and D's verdict (`realness`).
 
     Args:
         image_shape: (height, width, channels).
         latent_dim: size of the noise z.
-        g_hidden: widths of the generator's hidden layers.
-        d_hidden: widths of the discriminator's hidden layers.
-        d_dropout: dropout after each of the discriminator's hidden layers.
-        g_loss: `"minimax"` (the paper's objective) or `"non_saturating"`.
         ema: decay of the generator's moving average (0: none; sampling then
             uses the last iterate).
         augment: DiffAugment policy for the discriminator's inputs, e.g.
             `"translation,cutout"` ("" for none).
         d_steps: discriminator updates per generator update.
-
-    Example:
-        >>> gan = zoo.create("gan", image_shape=(28, 28, 1), g_loss="non_saturating")
-        >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-        ...             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
-        >>> gan.fit(zoo.data.load("mnist", batch_size=64), epochs=10)
-        >>> images = gan.sample(16, seed=0)
     """
 
-    loss_names = ("g_loss", "d_loss", "d_real", "d_fake")
+    loss_names = ("g_loss", "d_loss")
     main_function = "generate"
-    onnx_excluded = ("sample",)
     # The discriminator's Adam state ships with a preset (the discriminator is
     # in the weights), so fine-tuning continues the game.
     shipped_optimizers = ("d_optimizer",)
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=64, g_hidden=(256, 512), d_hidden=(512, 256),
-                 d_dropout=0.3, g_loss="minimax", ema=0.999, augment="", d_steps=1, **kwargs):
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=64, ema=0.999, augment="", d_steps=1, **kwargs):
         self.latent_dim = check_count(latent_dim, "latent_dim")
-        self.g_hidden = tuple(int(w) for w in g_hidden)
-        self.d_hidden = tuple(int(w) for w in d_hidden)
-        self.d_dropout = float(d_dropout)
-        super().__init__(image_shape=image_shape, d_steps=d_steps, **kwargs)
-        if g_loss not in G_LOSSES:
-            raise ValueError(f"g_loss must be one of {G_LOSSES}, got {g_loss!r}")
-        self.g_loss = g_loss
+        super().__init__(image_shape=image_shape, **kwargs)
+        self.d_steps = check_count(d_steps, "d_steps")
         self.ema = float(ema)
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must be a decay in [0, 1), got {ema}")
@@ -119,21 +110,16 @@ class GAN(AdversarialModel):
         return keras.optimizers.Adam(learning_rate, beta_1=0.5)
 
     def build_generator(self, name):
-        return build_mlp_generator(self.image_shape, self.latent_dim, self.g_hidden, name=name)
+        raise NotImplementedError
 
     def build_discriminator(self):
-        return build_mlp_discriminator(self.image_shape, self.d_hidden, self.d_dropout)
-
-    def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim, "g_hidden": list(self.g_hidden),
-                "d_hidden": list(self.d_hidden), "d_dropout": self.d_dropout, "g_loss": self.g_loss,
-                "ema": self.ema, "augment": self.augment}
+        raise NotImplementedError
 
     # ---- the game -------------------------------------------------------
 
-    def player_variables(self, optimizer_name):
-        player = {"g_optimizer": self.generator, "d_optimizer": self.discriminator}[optimizer_name]
-        return player.trainable_variables
+    def players(self):
+        return [Player("d", (self.discriminator,), self.discriminator_step, steps=self.d_steps),
+                Player("g", (self.generator,), self.generator_step)]
 
     def latents(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.noise)
@@ -141,6 +127,26 @@ class GAN(AdversarialModel):
     def generator_inputs(self, z, y):
         """What the generator takes: the noise (and, in `cgan`, the labels)."""
         return z
+
+    def fake_batch(self, n, y, training=True):
+        return tf.cast(self.generator(self.generator_inputs(self.latents(n), y), training=training), "float32")
+
+    def discriminator_step(self, x, y):
+        # Each of D's steps sees the real batch and fresh fakes.
+        real = tf.cast(x, "float32") * 2.0 - 1.0
+        fake = tf.stop_gradient(self.fake_batch(tf.shape(real)[0], y))
+        return self.discriminator_loss(real, fake, y)
+
+    def generator_step(self, x, y):
+        return self.generator_loss(self.fake_batch(tf.shape(x)[0], y), y)
+
+    def discriminator_loss(self, real, fake, y):
+        """`{"loss", "d_loss", ...}` for real and fake batches in [-1, 1]."""
+        raise NotImplementedError
+
+    def generator_loss(self, fake, y):
+        """`{"loss", "g_loss"}` for a fake batch in [-1, 1]."""
+        raise NotImplementedError
 
     def discriminate(self, images, y=None, training=True):
         """D's logits for images in [-1, 1], through DiffAugment while training."""
@@ -151,37 +157,6 @@ class GAN(AdversarialModel):
     def augmented(self, images):
         seed = keras.random.randint((2,), 0, 2**31 - 1, seed=self.noise, dtype="int32")
         return diff_augment(images, check_policy(self.augment), seed)
-
-    def discriminator_loss(self, real, fake, y):
-        """`{"loss", "d_loss", "d_real", "d_fake"}`: cross-entropy of telling real from fake."""
-        real_logits = self.discriminate(real, y)
-        fake_logits = self.discriminate(fake, y)
-        # -log D(x) - log(1 - D(G(z))), with log sigmoid(l) = -softplus(-l).
-        loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
-        return {"loss": loss, "d_loss": loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-                "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
-
-    def generator_loss(self, fake, y):
-        logits = self.discriminate(fake, y)
-        if self.g_loss == "non_saturating":
-            loss = tf.reduce_mean(tf.nn.softplus(-logits))  # -log D(G(z))
-        else:
-            loss = -tf.reduce_mean(tf.nn.softplus(logits))  # log(1 - D(G(z)))
-        return {"loss": loss, "g_loss": loss}
-
-    def player_steps(self, x, y):
-        real = tf.cast(x, "float32") * 2.0 - 1.0
-        n = tf.shape(real)[0]
-
-        def d_step():
-            fake = tf.stop_gradient(self.generator(self.generator_inputs(self.latents(n), y), training=True))
-            return self.discriminator_loss(real, tf.cast(fake, "float32"), y)
-
-        def g_step():
-            fake = self.generator(self.generator_inputs(self.latents(n), y), training=True)
-            return self.generator_loss(tf.cast(fake, "float32"), y)
-
-        return [("d_optimizer", d_step), ("g_optimizer", g_step)]
 
     def train_step(self, data):
         logs = super().train_step(data)
@@ -215,67 +190,89 @@ class GAN(AdversarialModel):
         out = self.sampling_generator()(self.generator_inputs(tf.cast(z, self.compute_dtype), labels))
         return tf.clip_by_value((tf.cast(out, "float32") + 1.0) / 2.0, 0.0, 1.0)
 
-    def sample_tensor(self, n, seed):
-        z = tf.random.stateless_normal(tf.stack([n, self.latent_dim]), seed=tf.stack([seed, 0]))
-        return self.generate_tensor(z)
-
     def discriminate_tensor(self, images, labels=None):
         return self.discriminate(tf.cast(images, "float32") * 2.0 - 1.0, labels, training=False)
 
     def inference_functions(self):
-        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        return {
-            "generate": (self.generate_tensor, [z]),
-            "discriminate": (self.discriminate_tensor, [images]),
-            "sample": (self.sample_tensor,
-                       [tf.TensorSpec((), tf.int32, name="n"), tf.TensorSpec((), tf.int32, name="seed")]),
-        }
+        functions = super().inference_functions()
+        specs = [tf.TensorSpec((None, *self.image_shape), tf.float32, name="images"),
+                 *functions["generate"][1][1:]]  # and the labels, for a conditional GAN
+        functions["discriminate"] = (self.discriminate_tensor, specs)
+        return functions
 
     # ---- public API (numpy in, numpy out) --------------------------------
-
-    def latent_codes(self, n, seed=None):
-        """The codes `sample(n, seed)` draws, shape (n, latent_dim)."""
-        n, seed = check_count(n), check_seed(seed)
-        return tf.random.stateless_normal((n, self.latent_dim), seed=[seed, 0]).numpy()
-
-    def sample(self, n, seed=None, labels=None):
-        """Draws `n` images, float32 NHWC in [0, 1]; a seed fixes them."""
-        self.check_labels(labels)
-        n, seed = check_count(n), check_seed(seed)
-        return self.sample_tensor(tf.constant(n, tf.int32), tf.constant(seed, tf.int32)).numpy()
-
-    def generate(self, z, labels=None):
-        """Images for latent codes `z` (batch, latent_dim), float32 NHWC in [0, 1]."""
-        z = check_codes(z, self.latent_dim)
-        return self.run_chunked(self.generate_tensor, self.with_labels(z, labels), CHUNK)
-
-    def interpolate(self, z_a, z_b, steps=8, labels=None):
-        """Images along the great circle between two codes (slerp: the prior's mass is on a shell).
-
-        Args:
-            z_a, z_b: codes of shape (latent_dim,) or (1, latent_dim);
-                `latent_codes(1, seed)` gives the code of a seed.
-            steps: number of images, ends included (>= 2).
-            labels: for a conditional model, one label for the whole row.
-        """
-        steps = check_count(steps, "steps")
-        if steps < 2:
-            raise ValueError(f"steps must be at least 2, got {steps}")
-        a, b = (check_codes(np.reshape(v, (1, -1)) if np.ndim(v) == 1 else v, self.latent_dim, name)[0]
-                for v, name in ((z_a, "z_a"), (z_b, "z_b")))
-        cos = np.dot(a, b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
-        omega = np.arccos(np.clip(cos, -1.0, 1.0))
-        t = np.linspace(0.0, 1.0, steps)[:, None]
-        if omega < 1e-6:
-            z = (1 - t) * a + t * b
-        else:
-            z = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
-        if labels is not None and np.ndim(labels) == 0:
-            labels = np.full(steps, labels)
-        return self.generate(z.astype(np.float32), labels=labels)
 
     def realness(self, x, labels=None):
         """The discriminator's logit for each image (higher: judged more real)."""
         x = check_images(x, self.image_shape)
         return self.run_chunked(self.discriminate_tensor, self.with_labels(x, labels), CHUNK)[:, 0]
+
+
+class CrossEntropyLosses:
+    """The original game's losses: D tells real from fake by cross-entropy; G fools it.
+
+    G's minimax loss log(1 - D(G(z))) saturates when D wins early on; the
+    paper's own remedy, `g_loss="non_saturating"`, maximises log D(G(z))
+    instead, with the same fixed point. The member sets `self.g_loss`.
+    """
+
+    loss_names = ("g_loss", "d_loss", "d_real", "d_fake")
+
+    @staticmethod
+    def check_g_loss(g_loss):
+        if g_loss not in G_LOSSES:
+            raise ValueError(f"g_loss must be one of {G_LOSSES}, got {g_loss!r}")
+        return g_loss
+
+    def discriminator_loss(self, real, fake, y):
+        """`{"loss", "d_loss", "d_real", "d_fake"}`: cross-entropy of telling real from fake."""
+        real_logits = self.discriminate(real, y)
+        fake_logits = self.discriminate(fake, y)
+        # -log D(x) - log(1 - D(G(z))), with log sigmoid(l) = -softplus(-l).
+        loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+        return {"loss": loss, "d_loss": loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+                "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
+
+    def generator_loss(self, fake, y):
+        logits = self.discriminate(fake, y)
+        if self.g_loss == "non_saturating":
+            loss = tf.reduce_mean(tf.nn.softplus(-logits))  # -log D(G(z))
+        else:
+            loss = -tf.reduce_mean(tf.nn.softplus(logits))  # log(1 - D(G(z)))
+        return {"loss": loss, "g_loss": loss}
+
+
+@register("gan")
+class GAN(CrossEntropyLosses, AdversarialGenerator):
+    """The original GAN with dense (MLP) generator and discriminator.
+
+    Args:
+        image_shape: (height, width, channels).
+        latent_dim: size of the noise z.
+        g_hidden: widths of the generator's hidden layers.
+        d_hidden: widths of the discriminator's hidden layers.
+        d_dropout: dropout after each of the discriminator's hidden layers.
+        g_loss: `"minimax"` (the paper's objective) or `"non_saturating"`.
+        **kwargs: `ema`, `augment`, `d_steps`: see `AdversarialGenerator`.
+
+    Example:
+        >>> gan = zoo.create("gan", image_shape=(28, 28, 1), g_loss="non_saturating")
+        >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        ...             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+        >>> gan.fit(zoo.data.load("mnist", batch_size=64), epochs=10)
+        >>> images = gan.sample(16, seed=0)
+    """
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=64, g_hidden=(256, 512), d_hidden=(512, 256),
+                 d_dropout=0.3, g_loss="minimax", **kwargs):
+        self.g_hidden = tuple(int(w) for w in g_hidden)
+        self.d_hidden = tuple(int(w) for w in d_hidden)
+        self.d_dropout = float(d_dropout)
+        self.g_loss = self.check_g_loss(g_loss)
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
+
+    def build_generator(self, name):
+        return build_mlp_generator(self.image_shape, self.latent_dim, self.g_hidden, name=name)
+
+    def build_discriminator(self):
+        return build_mlp_discriminator(self.image_shape, self.d_hidden, self.d_dropout)

@@ -18,7 +18,8 @@ gradient stays finite where g = 0 (tf.norm's is NaN there).
 import keras
 import tensorflow as tf
 
-from zoo.models.gan.dcgan import DCGAN
+from zoo.models.gan.dcgan import build_conv_discriminator, build_conv_generator, check_norm
+from zoo.models.gan.gan import AdversarialGenerator
 from zoo.registry import register
 
 
@@ -40,13 +41,18 @@ def penalty(critic, real, fake, eps):
 
 
 @register("wgan_gp")
-class WGANGP(DCGAN):
+class WGANGP(AdversarialGenerator):
     """Wasserstein GAN with gradient penalty, on DCGAN's convolutional networks.
 
-    Args: as `dcgan`, plus
+    A sibling of `dcgan` in the GAN family: the same networks (built by the
+    same functions), another game.
+
+    Args:
+        image_shape, latent_dim, g_filters, d_filters: as `dcgan`.
+        d_norm: `"layer"` (default) or `"none"`; `"batch"` is refused (it breaks the per-image penalty).
         gp_weight: the penalty's weight (lambda, 10 in the paper).
         d_steps: critic updates per generator update (5 in the paper).
-        d_norm: default `"layer"`; `"batch"` is refused (it breaks the per-image penalty).
+        **kwargs: `ema`, `augment`: see `AdversarialGenerator`.
 
     Example:
         >>> wgan = zoo.create("wgan_gp", image_shape=(28, 28, 1))
@@ -56,22 +62,26 @@ class WGANGP(DCGAN):
 
     loss_names = ("g_loss", "d_loss", "gp", "w_distance")
 
-    def __init__(self, image_shape=(28, 28, 1), gp_weight=10.0, d_steps=5, d_norm="layer", **kwargs):
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=64, g_filters=(128, 64), d_filters=(64, 128),
+                 d_norm="layer", gp_weight=10.0, d_steps=5, **kwargs):
         if d_norm == "batch":
             raise ValueError("wgan_gp's critic takes d_norm 'layer' or 'none': batch norm couples the "
                              "images of a batch, and the gradient penalty is per image")
+        self.g_filters = tuple(int(f) for f in g_filters)
+        self.d_filters = tuple(int(f) for f in d_filters)
+        self.d_norm = check_norm(d_norm)
         self.gp_weight = float(gp_weight)
-        kwargs.pop("g_loss", None)
-        super().__init__(image_shape=image_shape, d_steps=d_steps, d_norm=d_norm, **kwargs)
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim, d_steps=d_steps, **kwargs)
 
     def default_optimizer(self, learning_rate=1e-4):
         # Gulrajani et al.: no momentum in the first moment, beta_2 = 0.9.
         return keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9)
 
-    def get_config(self):
-        config = super().get_config()
-        config.pop("g_loss")
-        return {**config, "gp_weight": self.gp_weight}
+    def build_generator(self, name):
+        return build_conv_generator(self.image_shape, self.latent_dim, self.g_filters, name=name)
+
+    def build_discriminator(self):
+        return build_conv_discriminator(self.image_shape, self.d_filters, self.d_norm)
 
     def discriminator_loss(self, real, fake, y):
         real_scores = self.discriminate(real, y)

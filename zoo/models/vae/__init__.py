@@ -1,6 +1,8 @@
-"""The VAE family."""
+"""The VAE family: `vae`, `beta_vae`, `cvae` and `wae` (declared here; imported when first used)."""
 
-from zoo.models.vae.family import CVAE, WAE, BetaVAE
-from zoo.models.vae.vae import VAE
-
-__all__ = ["VAE", "BetaVAE", "CVAE", "WAE"]
+ARCHITECTURES = {
+    "vae": "zoo.models.vae.vae:VAE",
+    "beta_vae": "zoo.models.vae.family:BetaVAE",
+    "cvae": "zoo.models.vae.family:CVAE",
+    "wae": "zoo.models.vae.family:WAE",
+}

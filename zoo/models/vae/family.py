@@ -13,11 +13,11 @@
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from zoo.base import ClassConditional, check_count
-from zoo.models.vae.vae import VAE, build_decoder, build_encoder
+from zoo.capabilities import Conditional
+from zoo.checks import check_count
+from zoo.models.vae.vae import VAE, LatentVariableModel, build_decoder, build_encoder
 from zoo.registry import register
 
 
@@ -41,9 +41,6 @@ class BetaVAE(VAE):
         if self.capacity < 0:
             raise ValueError(f"capacity must be non-negative nats, got {capacity}")
 
-    def get_config(self):
-        return {**super().get_config(), "capacity": self.capacity, "capacity_steps": self.capacity_steps}
-
     def current_capacity(self):
         optimizer = getattr(self, "optimizer", None)
         if optimizer is None or not self.capacity:
@@ -61,7 +58,7 @@ class BetaVAE(VAE):
 
 
 @register("cvae")
-class CVAE(ClassConditional, VAE):
+class CVAE(Conditional, VAE):
     """Conditional VAE: q(z|x, y) and p(x|z, y) for a class label y.
 
     Args: as `vae`, plus `num_classes`. Every method that takes images or
@@ -83,9 +80,6 @@ class CVAE(ClassConditional, VAE):
                               self.hidden),
                 build_decoder(self.image_shape, self.latent_dim + self.num_classes, self.filters, self.hidden))
 
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
-
     def one_hot(self, y):
         if y is None:
             raise ValueError("a conditional VAE needs the class label of each image")
@@ -105,28 +99,6 @@ class CVAE(ClassConditional, VAE):
         y = tf.zeros(tf.shape(x)[:1], "int32")
         mu, _ = self.posterior(x, y, training=training)
         return tf.sigmoid(self.pixel_logits(mu, y, training=training))
-
-    def encode_tensor(self, x, labels):
-        return self.posterior(x, labels)[0]
-
-    def decode_tensor(self, z, labels):
-        return tf.sigmoid(self.pixel_logits(z, labels))
-
-    def sample_tensor(self, labels, seed):
-        n = tf.shape(labels)[0]
-        z = tf.random.stateless_normal(tf.stack([n, self.latent_dim]), seed=tf.stack([seed, 0]))
-        return self.decode_tensor(z, labels)
-
-    def inference_functions(self):
-        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
-        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
-        labels = tf.TensorSpec((None,), tf.int32, name="labels")
-        return {
-            "encode": (self.encode_tensor, [images, labels]),
-            "decode": (self.decode_tensor, [z, labels]),
-            "sample": (self.sample_tensor, [labels, tf.TensorSpec((), tf.int32, name="seed")]),
-        }
-
 
 
 def imq_mmd(a, b, scales=(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)):
@@ -157,32 +129,26 @@ def imq_mmd(a, b, scales=(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)):
 
 
 @register("wae")
-class WAE(VAE):
+class WAE(LatentVariableModel):
     """Wasserstein autoencoder with an MMD penalty (WAE-MMD).
 
     loss = recon_loss + mmd_weight * MMD(codes of the batch, a batch from N(0, I)).
 
-    The encoder is deterministic, so there is no ELBO or likelihood bound:
-    `score` is the reconstruction error, and `elbo`/`log_prob` do not exist.
+    A sibling of the VAE in its family: the encoder is deterministic, so there
+    is no ELBO or likelihood bound; `score` is the reconstruction error.
 
-    Args: as `vae` (without `beta`), plus `mmd_weight` (the paper's lambda).
+    Args: as `LatentVariableModel`, plus `mmd_weight` (the paper's lambda).
     """
 
     loss_names = ("loss", "recon_loss", "mmd_loss")
 
     def __init__(self, image_shape=(28, 28, 1), mmd_weight=10.0, **kwargs):
-        kwargs.pop("beta", None)
         self.mmd_weight = float(mmd_weight)
         super().__init__(image_shape=image_shape, **kwargs)
 
     def build_networks(self):
         return (build_encoder(self.image_shape, self.latent_dim, self.filters, self.hidden, stochastic=False),
                 build_decoder(self.image_shape, self.latent_dim, self.filters, self.hidden))
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("beta")
-        return {**config, "mmd_weight": self.mmd_weight}
 
     def posterior(self, x, y=None, training=False):
         return self.encoder(x, training=training), None
@@ -193,20 +159,3 @@ class WAE(VAE):
         prior = keras.random.normal(tf.shape(z), seed=self.noise)
         mmd = imq_mmd(z, prior)
         return {"loss": recon + self.mmd_weight * mmd, "recon_loss": recon, "mmd_loss": mmd}
-
-    @property
-    def elbo(self):
-        raise AttributeError("a WAE's encoder is deterministic: it has no ELBO")
-
-    @property
-    def log_prob(self):
-        raise AttributeError("a WAE's encoder is deterministic: it has no likelihood bound")
-
-    @property
-    def active_dims(self):
-        raise AttributeError("a WAE has no per-dimension KL")
-
-    def score(self, x, labels=None):
-        """Outlier score: the mean squared reconstruction error of each image."""
-        x = self.check_images(x)
-        return np.mean((self.reconstruct(x, labels=labels) - x) ** 2, axis=(1, 2, 3))
