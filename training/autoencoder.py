@@ -16,6 +16,8 @@ logistic regression on pixels). Then what the preset is for:
 - `stacked_ae_mnist`: greedy layer-wise pre-training before the end-to-end fit.
 """
 
+from zoo.capabilities import Denoiser
+
 LICENCES = {
     "mnist": "MNIST: Yann LeCun and Corinna Cortes, redistributed for research. The weights: as the project.",
     "fashion_mnist": "Fashion-MNIST: MIT licence, Zalando Research. The weights: as the project.",
@@ -26,7 +28,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=None):
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, first_per_class, interleave, package, start
+    from training.common import checkpoint_dir, first_per_class, interleave, start
+    from zoo.exporters.preset import package
+    from zoo.trainer import fit
     from zoo.callbacks import checkpoints
     from zoo.metrics.evaluate import DENOISE_LEVELS, card_figures
     # Everything measuring and packaging needs, imported now: a run outlives
@@ -57,7 +61,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=None):
         metrics.update(compression_curve(entry, recipe, dataset, data_dir, plots))
     if model.latent_dim == 2:
         plots["map.png"] = _map_writer(model, test_x, test_y, dataset, preset)
-    if hasattr(model, "denoise"):
+    if isinstance(model, Denoiser):
         from zoo.metrics.filters import add_noise, median_filter
 
         # Rows: clean, noisy, median filter, the model; at each level.

@@ -116,7 +116,8 @@ def notes_for(entry, model):
 
 def run(out=None, epochs=None, data_dir=None, resume=False, preset=None):
     import zoo
-    from training.common import first_per_class, interleave, package, print_metrics, start
+    from training.common import first_per_class, interleave, print_metrics, start
+    from zoo.exporters.preset import package
 
     if preset is None:
         raise ValueError("training.classical holds several recipes: pass preset= (e.g. 'pca_mnist')")

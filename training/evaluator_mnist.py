@@ -40,7 +40,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, package, start
+    from training.common import checkpoint_dir, start
+    from zoo.exporters.preset import package
+    from zoo.trainer import fit
 
     entry, recipe = start(preset, epochs)
     train = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],

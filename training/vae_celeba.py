@@ -11,6 +11,8 @@ beside PCA with as many components as the code has entries.
 
 import numpy as np
 
+from zoo.capabilities import LikelihoodBound
+
 DATASET = "celeba_64"
 PUBLISHED = {
     "wae_celeba_64": (
@@ -41,7 +43,7 @@ def pictures(model, test_x):
         "reconstructions.png": (interleave(shown, model.reconstruct(shown), 8), 8),
         "interpolations.png": (np.concatenate(rows), 10),
     }
-    if hasattr(model, "active_dims"):
+    if isinstance(model, LikelihoodBound):  # a VAE: its code coordinates ranked by KL
         dims = model.active_dims(test_x)[0][:8]
         images["traversal.png"] = (model.traverse(test_x[0], dims=dims, values=np.linspace(-3, 3, 9)), 9)
     return images
@@ -52,7 +54,8 @@ def train(preset, dataset, epochs=None, data_dir=None, resume=False, test_batch=
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, start
+    from training.common import checkpoint_dir, start
+    from zoo.trainer import fit
 
     entry, recipe = start(preset, epochs)
     model = zoo.create(entry["arch"], **entry["config"])
@@ -67,7 +70,8 @@ def train(preset, dataset, epochs=None, data_dir=None, resume=False, test_batch=
 
 def run(out=None, epochs=None, data_dir=None, resume=False, preset="beta_vae_celeba_64"):
     import zoo
-    from training.common import package, print_metrics
+    from training.common import print_metrics
+    from zoo.exporters.preset import package
     from zoo.metrics.evaluate import INCEPTION_METRICS, card_figures
 
     entry, recipe, model, wall, steps = train(preset, DATASET, epochs, data_dir, resume, test_batch=250)

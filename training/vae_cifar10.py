@@ -16,7 +16,8 @@ DATASET = "cifar10"
 
 def run(out=None, epochs=None, data_dir=None, resume=False):
     import zoo
-    from training.common import package, print_metrics
+    from training.common import print_metrics
+    from zoo.exporters.preset import package
     from training.gan import LICENCES
     from zoo.metrics.evaluate import INCEPTION_METRICS, SAMPLE_METRICS, card_figures
 

@@ -10,6 +10,8 @@ likelihood), a Gaussian mixture and a kernel density estimate (samples).
 
 import numpy as np
 
+from zoo.capabilities import Conditional
+
 PRESET = "vae_mnist"
 
 
@@ -49,7 +51,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     import keras
 
     import zoo
-    from training.common import checkpoint_dir, fit, first_per_class, interleave, package, print_metrics, start
+    from training.common import checkpoint_dir, first_per_class, interleave, print_metrics, start
+    from zoo.exporters.preset import package
+    from zoo.trainer import fit
 
     entry, recipe = start(preset, epochs)
     model = zoo.create(entry["arch"], **entry["config"])
@@ -64,10 +68,10 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset=PRESET, datas
     print_metrics(metrics)
 
     picked = first_per_class(test_y, per_class=3)
-    shown, labels = test_x[picked], (test_y[picked] if model.conditional else None)
+    shown, labels = test_x[picked], (test_y[picked] if isinstance(model, Conditional) else None)
     images = {
         # A conditional model draws a row per class.
-        "samples.png": ((model.sample(100, seed=0, labels=np.repeat(np.arange(10), 10)), 10) if model.conditional
+        "samples.png": ((model.sample(100, seed=0, labels=np.repeat(np.arange(10), 10)), 10) if isinstance(model, Conditional)
                         else (model.sample(64, seed=0), 8)),
         # Rows alternate: ten test images, one per class, then their reconstructions.
         "reconstructions.png": (interleave(shown, model.reconstruct(shown, labels=labels), 10), 10),
