@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tests.toys import ToyAE, ToyGAN
-from zoo.base import check_images
+from zoo.checks import check_images
 
 
 def data(n=8, shape=(4, 4, 1), batch=4):

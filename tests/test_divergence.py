@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tests.toys import ToyAE
-from training.common import fit
+from zoo.trainer import fit
 from zoo.callbacks import checkpoints, progress, restore
 
 

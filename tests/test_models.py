@@ -8,6 +8,10 @@ import pytest
 
 import zoo
 from zoo import pretrained
+from zoo.capabilities import (
+    Autoencoder, Classifier, Conditional, ExactLikelihood, LikelihoodBound, Sampler, capabilities,
+)
+from zoo.models.gan.gan import AdversarialGenerator
 from zoo.registry import architectures
 
 # A tiny configuration per architecture; a new architecture must add one.
@@ -34,6 +38,14 @@ TINY = {
 }
 
 ARCHS = sorted(architectures())
+# The methods that take images, by the capability (or family) that brings them.
+IMAGE_METHODS = {
+    Autoencoder: ("encode", "reconstruct", "score"),
+    LikelihoodBound: ("elbo", "log_prob"),
+    ExactLikelihood: ("log_prob", "bits_per_dim"),
+    Classifier: ("features", "classify"),
+    AdversarialGenerator: ("realness",),
+}
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
@@ -54,9 +66,9 @@ def batches(model, n=8, batch=4):
     return tf.data.Dataset.from_tensor_slices(data).batch(batch)
 
 
-def needs(model, method):
-    if not hasattr(model, method):
-        pytest.skip(f"{type(model).__name__} has no {method}()")
+def needs(model, capability):
+    if not isinstance(model, capability):
+        pytest.skip(f"{type(model).__name__} is not a {capability.__name__}")
 
 
 def needs_gradient_training(model):
@@ -180,7 +192,7 @@ def test_bfloat16_model_exports_float32(arch, tmp_path):
 @pytest.mark.parametrize("arch", ARCHS)
 def test_sample_is_seeded_and_in_range(arch):
     model = tiny(arch)
-    needs(model, "sample")
+    needs(model, Sampler)
     a, b = model.sample(5, seed=1), model.sample(5, seed=1)
     assert a.shape == (5, *model.image_shape) and a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
@@ -202,20 +214,18 @@ def test_sample_is_seeded_and_in_range(arch):
 )
 def test_bad_images_name_what_was_expected(arch, bad, match):
     model = tiny(arch)
-    methods = [m for m in ("encode", "reconstruct", "score", "features", "classify", "realness")
-               if hasattr(model, m)]
+    methods = [m for capability, names in IMAGE_METHODS.items() if isinstance(model, capability) for m in names]
     assert methods, "the model takes images somewhere"
     for method in methods:
-        if hasattr(model, method):
-            with pytest.raises(ValueError, match=match):
-                getattr(model, method)(bad(model.image_shape))
+        with pytest.raises(ValueError, match=match):
+            getattr(model, method)(bad(model.image_shape))
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("n", [0, -1, 2.5, True, "3"])
 def test_bad_sample_counts(arch, n):
     model = tiny(arch)
-    needs(model, "sample")
+    needs(model, Sampler)
     with pytest.raises(ValueError, match="positive integer"):
         model.sample(n, seed=0)
 
@@ -223,8 +233,31 @@ def test_bad_sample_counts(arch, n):
 @pytest.mark.parametrize("arch", ARCHS)
 def test_unconditional_model_refuses_labels(arch):
     model = tiny(arch)
-    needs(model, "sample")
-    if model.conditional:
+    needs(model, Sampler)
+    if isinstance(model, Conditional):
         pytest.skip("conditional")
     with pytest.raises(ValueError, match="unconditional"):
         model.sample(2, seed=0, labels=[1, 2])
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_every_architecture_declares_what_it_can_do(arch):
+    assert capabilities(architectures()[arch]), f"{arch} declares no capability"
+
+
+def test_capabilities_are_declared_not_switched_off():
+    # The WAE's encoder is deterministic: it is an autoencoder that samples, with no likelihood bound.
+    wae = architectures()["wae"]
+    assert capabilities(wae) == ["Autoencoder", "Generator", "Sampler"]
+    assert not issubclass(wae, LikelihoodBound)
+    assert issubclass(architectures()["vae"], LikelihoodBound)
+    assert not issubclass(architectures()["dcgan"], Autoencoder)
+    assert issubclass(architectures()["cgan"], Conditional) and issubclass(architectures()["cvae"], Conditional)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_no_model_writes_its_own_config(arch):
+    # The configuration is recorded from the constructor, once, in the base.
+    cls = architectures()[arch]
+    writers = [c.__name__ for c in cls.__mro__ if "get_config" in vars(c) and c.__module__.startswith("zoo.models")]
+    assert not writers, f"{arch}: {writers} write get_config by hand"

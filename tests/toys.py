@@ -2,15 +2,15 @@
 
 `ToyAE` is deterministic (no sampling in its loss), so a distributed update can
 be compared with a single-device one exactly. `ToyGAN` is the smallest
-adversarial game, here so that `AdversarialModel` is tested before any GAN
-architecture exists.
+adversarial game, here so that `Game` is tested apart from any GAN
+architecture.
 """
 
 import keras
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import AdversarialModel, GenerativeModel
+from zoo.base import Game, GenerativeModel, Player
 
 
 @keras.saving.register_keras_serializable(package="zoo_tests")
@@ -28,9 +28,6 @@ class ToyAE(GenerativeModel):
         out = layers.Reshape(self.image_shape)(layers.Dense(size, dtype="float32", name="dec")(h))
         self.net = keras.Model(x, out, name="net")
 
-    def get_config(self):
-        return {**super().get_config(), "code": self.code}
-
     def compute_losses(self, x, y=None, training=True):
         return {"loss": tf.reduce_mean(tf.square(self.net(x, training=training) - tf.cast(x, "float32")))}
 
@@ -39,11 +36,12 @@ class ToyAE(GenerativeModel):
 
 
 @keras.saving.register_keras_serializable(package="zoo_tests")
-class ToyGAN(AdversarialModel):
+class ToyGAN(Game):
     """Generator: noise -> image; discriminator: image -> logit; non-saturating losses."""
 
-    def __init__(self, image_shape=(4, 4, 1), noise_dim=2, **kwargs):
+    def __init__(self, image_shape=(4, 4, 1), noise_dim=2, d_steps=1, **kwargs):
         super().__init__(image_shape=image_shape, **kwargs)
+        self.d_steps = d_steps
         self.noise_dim = noise_dim
         size = 1
         for d in self.image_shape:
@@ -56,30 +54,25 @@ class ToyGAN(AdversarialModel):
             x, layers.Dense(1, dtype="float32")(layers.Flatten()(x)), name="discriminator"
         )
 
-    def get_config(self):
-        return {**super().get_config(), "noise_dim": self.noise_dim}
+    def players(self):
+        return [Player("d", (self.discriminator,), self.d_loss, steps=self.d_steps),
+                Player("g", (self.generator,), self.g_loss)]
 
-    def player_variables(self, optimizer_name):
-        net = self.discriminator if optimizer_name == "d_optimizer" else self.generator
-        return net.trainable_variables
+    def noise(self, x):
+        return tf.random.stateless_normal((tf.shape(x)[0], self.noise_dim), seed=[1, 2])
 
-    def player_steps(self, x, y):
+    def d_loss(self, x, y):
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        n = tf.shape(x)[0]
-        z = tf.random.stateless_normal((n, self.noise_dim), seed=[1, 2])
+        real = self.discriminator(x)
+        fake = self.discriminator(self.generator(self.noise(x)))
+        loss = bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)
+        return {"loss": loss, "d_loss": loss}
 
-        def d_loss():
-            real = self.discriminator(x)
-            fake = self.discriminator(self.generator(z))
-            loss = bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)
-            return {"loss": loss, "d_loss": loss}
-
-        def g_loss():
-            fake = self.discriminator(self.generator(z))
-            loss = bce(tf.ones_like(fake), fake)
-            return {"loss": loss, "g_loss": loss}
-
-        return [("d_optimizer", d_loss), ("g_optimizer", g_loss)]
+    def g_loss(self, x, y):
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        fake = self.discriminator(self.generator(self.noise(x)))
+        loss = bce(tf.ones_like(fake), fake)
+        return {"loss": loss, "g_loss": loss}
 
     def call(self, z, training=False):
         return self.generator(z, training=training)

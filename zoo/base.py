@@ -305,7 +305,9 @@ class Game(GenerativeModel):
     A subclass returns its players from `players()` (a list of `Player`, in the
     order they move in a round); the base runs each `steps` times a round,
     on the rounds its `every` selects, with its optimizer. A round is one
-    `train_step`; its index is counted by the first player's optimizer.
+    `train_step`, counted by an optimizer that no lazy player shares. The
+    optimizers are listed (`optimizers()`) with those of the players that move
+    once every round first (a recipe's step count is a GAN's generator steps).
 
     Example:
         >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
@@ -318,10 +320,14 @@ class Game(GenerativeModel):
         """The players, in the order they move in a round."""
         raise NotImplementedError
 
+    def players_by_optimizer(self):
+        """The players, those that move once every round first: their optimizer counts the rounds."""
+        return sorted(self.players(), key=lambda p: (p.steps, p.every) != (1, 1))
+
     @property
     def optimizer_names(self):
         names = []
-        for player in self.players():
+        for player in self.players_by_optimizer():
             if player.optimizer_name not in names:
                 names.append(player.optimizer_name)
         return tuple(names)
@@ -365,7 +371,7 @@ class Game(GenerativeModel):
     def optimizer_targets(self):
         # Each optimizer gets slots for its own players' variables only.
         targets = {}
-        for player in self.players():
+        for player in self.players_by_optimizer():
             optimizer = getattr(self, player.optimizer_name, None)
             if optimizer is not None:
                 variables = targets.setdefault(player.optimizer_name, (optimizer, []))[1]
@@ -373,9 +379,13 @@ class Game(GenerativeModel):
         return list(targets.values())
 
     def player_round(self):
-        """The index of the current round (int64 tensor): the first player's updates so far / its steps."""
-        first = self.players()[0]
-        return getattr(self, first.optimizer_name).iterations // first.steps
+        """The index of the current round (int64 tensor), counted by an optimizer no lazy player shares."""
+        for name in self.optimizer_names:
+            players = [p for p in self.players() if p.optimizer_name == name]
+            if all(p.every == 1 for p in players):
+                return getattr(self, name).iterations // sum(p.steps for p in players)
+        raise ValueError(f"{type(self).__name__}: one optimizer must belong to players that move every round; "
+                         "it counts the rounds a lazy player waits for")
 
     def train_step(self, data):
         x, y = self.unpack(data)

@@ -338,6 +338,9 @@ class Conditional(Capability):
     the images or codes, and `sample_tensor(labels, seed)` draws one image per label.
     """
 
+    # `fit` takes (images, labels) batches.
+    needs_labels = True
+
     def check_labels(self, labels, n=None):
         return check_class_labels(labels, self.num_classes, n, owner=type(self).__name__)
 

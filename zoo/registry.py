@@ -68,6 +68,12 @@ def catalogue():
     return _catalogue
 
 
+def forget_catalogue():
+    """Reads the families again at the next call (a family added while running, as the tests do)."""
+    global _catalogue
+    _catalogue = None
+
+
 def architecture_names():
     return sorted(catalogue()[0])
 

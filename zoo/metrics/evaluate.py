@@ -16,6 +16,9 @@ reference split.
 
 import numpy as np
 
+from zoo.capabilities import (
+    Autoencoder, Classifier, Conditional, Denoiser, ExactLikelihood, LikelihoodBound, Sampler,
+)
 from zoo.metrics.core import mse
 from zoo.metrics.distances import frechet_distance, kernel_inception_distance, precision_recall
 
@@ -141,17 +144,19 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
                       else (zoo.data.as_numpy(dataset, "test", data_dir=data_dir), None))
     out = {}
     # A conditional model is scored given each test image's true label.
-    y = test_y if model.conditional else None
-    given = ", given the true label" if model.conditional else ""
-    likelihood = getattr(model, "likelihood", "bernoulli").capitalize()
-    if hasattr(model, "elbo") and want("elbo"):
+    conditional = isinstance(model, Conditional)
+    y = test_y if conditional else None
+    given = ", given the true label" if conditional else ""
+    bound = isinstance(model, LikelihoodBound)
+    likelihood = model.likelihood.capitalize() if bound else ""
+    if bound and want("elbo"):
         out["elbo"] = metric(model.elbo(test_x, labels=y).mean(), "nats", "test", len(test_x),
                              f"single-sample ELBO, {likelihood} likelihood{given}", True)
-    if hasattr(model, "log_prob") and want("nll_iwae"):
+    if bound and want("nll_iwae"):
         nll = -model.log_prob(test_x[:IWAE_N], k=IWAE_K, labels=None if y is None else y[:IWAE_N])
         out["nll_iwae"] = metric(nll.mean(), "nats", f"test[:{IWAE_N}]", IWAE_N,
                                  f"IWAE bound, k={IWAE_K}, {likelihood} likelihood{given}", False)
-    if hasattr(model, "log_prob") and likelihood == "Bernoulli" and want("nll_iwae_binarized"):
+    if bound and likelihood == "Bernoulli" and want("nll_iwae_binarized"):
         # The published NLLs are of binary images: each pixel drawn from its grey level, seed 0.
         binary = (np.random.default_rng(0).uniform(size=test_x[:IWAE_N].shape) < test_x[:IWAE_N])
         nll = -model.log_prob(binary.astype(np.float32), k=IWAE_K, labels=None if y is None else y[:IWAE_N])
@@ -159,21 +164,28 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
             nll.mean(), "nats", f"test[:{IWAE_N}], binarized", IWAE_N,
             f"IWAE bound, k={IWAE_K}, on test images binarized by sampling each pixel from its grey level "
             f"(seed 0){given}", False, detail=True)
-    if hasattr(model, "reconstruct") and want("recon_mse"):
+    if isinstance(model, ExactLikelihood) and want("nll_exact"):
+        nll = -model.log_prob(test_x, labels=y)
+        out["nll_exact"] = metric(nll.mean(), "nats", "test", len(test_x),
+                                  f"exact log-likelihood of the images as a density over [0, 1]^D{given}", False)
+    if isinstance(model, ExactLikelihood) and want("bits_per_dim"):
+        out["bits_per_dim"] = metric(model.bits_per_dim(test_x, labels=y).mean(), "bits/dim", "test", len(test_x),
+                                     f"exact NLL of the 8-bit images, dequantised uniformly{given}", False)
+    if isinstance(model, Autoencoder) and want("recon_mse"):
         out["recon_mse"] = metric(mse(model.reconstruct(test_x, labels=y), test_x), "mse", "test", len(test_x),
                                   "reconstruction through the mean code, pixels in [0, 1]", False)
-    if hasattr(model, "classify") and want("accuracy"):
+    if isinstance(model, Classifier) and want("accuracy"):
         out["accuracy"] = metric((model.classify(test_x) == test_y).mean(), "ratio", "test", len(test_x),
                                  "argmax of the logits", True)
-    if hasattr(model, "sample") and any(want(m) for m in (*SAMPLE_METRICS, "class_accuracy")):
+    if isinstance(model, Sampler) and any(want(m) for m in (*SAMPLE_METRICS, "class_accuracy")):
         evaluator = load_evaluator(dataset)
         if evaluator is not None:
             samples = model.sample(n, seed=seed)
             figures = sample_figures(samples, test_x, evaluator, dataset)
             out.update({k: v for k, v in figures.items() if want(k)})
-            if model.conditional and want("class_accuracy"):
+            if conditional and want("class_accuracy"):
                 out["class_accuracy"] = class_accuracy(model, evaluator, dataset, n=n, seed=seed)
-    if hasattr(model, "sample") and any(want(m) for m in INCEPTION_METRICS) and inception_applies(dataset):
+    if isinstance(model, Sampler) and any(want(m) for m in INCEPTION_METRICS) and inception_applies(dataset):
         samples = model.sample(min(n, INCEPTION_N), seed=seed)
         figures = inception_figures(samples, real_inception_features(dataset, data_dir=data_dir))
         out.update({k: v for k, v in figures.items() if want(k)})
@@ -257,20 +269,25 @@ def measure_baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, l
 def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     """Everything a preset's card shows: its own figures (or `metrics` of them), then the baselines'.
 
-    A model that samples gets `evaluate` and the sampling baselines; one that
-    only reconstructs (an autoencoder) gets `autoencoder_figures`.
+    What is measured follows from the model's capabilities: a `Sampler` gets
+    `evaluate` and the sampling baselines (a GMM and a KDE, and the VAE of the
+    data set beside a sampler that cannot encode); an `Autoencoder` that does
+    not sample gets `autoencoder_figures`; any other model (a classifier, a
+    translator) gets its own figures from `evaluate` and no sampling baselines,
+    which would mean nothing beside it.
     """
-    if not hasattr(model, "sample") and hasattr(model, "reconstruct"):
-        figures = autoencoder_figures(model, dataset, data_dir=data_dir)
+    if not isinstance(model, Sampler):
+        figures = (autoencoder_figures(model, dataset, data_dir=data_dir) if isinstance(model, Autoencoder)
+                   else evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed))
         return {k: v for k, v in figures.items()
                 if metrics is None or k in metrics or k.removeprefix("baseline_") in metrics}
     figures = evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed)
     # PCA at the same code size only means something beside a model that reconstructs.
-    code_size = getattr(model, "latent_dim", None) if hasattr(model, "reconstruct") else None
+    code_size = model.latent_dim if isinstance(model, Autoencoder) else None
     # The Bernoulli mixture's exact likelihood is comparable with a Bernoulli-likelihood bound only.
     found = baselines(dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed,
-                      likelihood=hasattr(model, "log_prob") and getattr(model, "likelihood", "") == "bernoulli")
-    if not hasattr(model, "encode"):
+                      likelihood=isinstance(model, LikelihoodBound) and model.likelihood == "bernoulli")
+    if not isinstance(model, Autoencoder):
         found.update(vae_figures(dataset, n=n, data_dir=data_dir, seed=seed))
     figures.update({f"baseline_{k}": v for k, v in found.items()})
     return figures
@@ -416,7 +433,7 @@ def outlier_figures(model, dataset, pca_size=None, data_dir=None):
     from zoo.metrics.outliers import auroc
 
     other = OUTLIER_SETS.get(dataset)
-    if other is None or not hasattr(model, "score"):
+    if other is None:
         return {}
     inliers = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
     outliers = zoo.data.as_numpy(other, "test", data_dir=data_dir)
@@ -499,13 +516,14 @@ def autoencoder_figures(model, dataset, data_dir=None, few_labels=True):
     """
     import zoo.data
     from zoo.metrics.classical import PCA
+    from zoo.models.autoencoder.autoencoder import SparseAutoencoder
 
     test_x = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
     size = model.latent_dim
     out = {"recon_mse": metric(mse(model.reconstruct(test_x), test_x), "mse", "test", len(test_x),
                                "reconstruction through the code, pixels in [0, 1]", False,
                                versus=["baseline_pca_recon_mse"])}
-    if hasattr(model, "sparsity"):
+    if isinstance(model, SparseAutoencoder):
         active = model.sparsity(test_x)
         out["active_units"] = metric(active, "ratio", "test", len(test_x),
                                      f"share of the {size} code units that are non-zero", False)
@@ -518,6 +536,6 @@ def autoencoder_figures(model, dataset, data_dir=None, few_labels=True):
     out.update(outlier_figures(model, dataset, pca_size=size, data_dir=data_dir))
     if few_labels:
         out.update(few_label_figures(model, dataset, data_dir=data_dir))
-    if hasattr(model, "denoise"):
+    if isinstance(model, Denoiser):
         out.update(denoising_figures(model, dataset, data_dir=data_dir))
     return out
