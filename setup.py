@@ -19,6 +19,10 @@ setup(
         # TFDS 4.9.x imports it on Python >= 3.9 without declaring it.
         "importlib_resources>=6",
         "numpy>=1.26,<2.5",
+        # Decodes the zip sets' JPEG and PGM images (zoo.data.builders) and Netpbm files in image
+        # folders. Checked with 13.0: its libjpeg-turbo decodes the JPEGs bit for bit as
+        # tf.io.decode_jpeg(dct_method="INTEGER_ACCURATE") did (tests/data check it).
+        "Pillow>=11,<14",
         "onnx>=1.17,<1.24",
         "tf2onnx>=1.16.1,<1.18",
         "onnxruntime>=1.20,<1.33",
