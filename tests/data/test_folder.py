@@ -1,4 +1,4 @@
-"""Tests of zoo.data.image_folder, folder_classes and the Netpbm codec.
+"""Tests of zoo.data.image_folder and folder_classes, Netpbm (read by Pillow) included.
 
 Every folder is built in tmp_path from images encoded here (TF's PNG and
 JPEG encoders, hand-written BMP and Netpbm bytes).
@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 import zoo.data
 from zoo.data import folder as folder_module
-from zoo.data.netpbm import NetpbmError, decode_netpbm, encode_netpbm, is_netpbm
 
 LUMA = np.array([0.2989, 0.5870, 0.1140])
 
@@ -46,6 +45,22 @@ def bmp(array):
     header = struct.pack("<2sIHHI", b"BM", 54 + len(rows), 0, 0, 54)
     info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(rows), 2835, 2835, 0, 0)
     return header + info + rows
+
+
+def encode_netpbm(image, maxval=None, plain=False):
+    """PGM (1 channel) or PPM (3 channels) bytes, raw (P5/P6) or plain (P2/P3)."""
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[..., None]
+    if maxval is None:
+        maxval = 255 if image.dtype == np.uint8 else 65535
+    height, width, channels = image.shape
+    magic = {(1, True): "P2", (3, True): "P3", (1, False): "P5", (3, False): "P6"}[(channels, bool(plain))]
+    header = f"{magic}\n{width} {height}\n{int(maxval)}\n".encode("ascii")
+    if plain:
+        rows = image.reshape(height, width * channels)
+        return header + "".join(" ".join(map(str, row)) + "\n" for row in rows.tolist()).encode("ascii")
+    return header + image.astype(np.uint8 if maxval <= 255 else ">u2").tobytes()
 
 
 def write(path, data):
@@ -446,45 +461,72 @@ def test_bad_arguments(tmp_path, kwargs, match):
         zoo.data.image_folder(tmp_path, **kwargs)
 
 
-# --- netpbm -----------------------------------------------------------------
+# --- Netpbm, read by Pillow ------------------------------------------------
 
 
-def test_netpbm_by_hand():
-    image, maxval = decode_netpbm(b"P2\n# comment\n3 2 # trailing\n9\n0 1 2\n# mid-raster\n7 8 9\n")
-    assert maxval == 9 and image.dtype == np.uint8
-    assert image[..., 0].tolist() == [[0, 1, 2], [7, 8, 9]]
-    image, maxval = decode_netpbm(b"P5 2 1 65535\n" + struct.pack(">HH", 258, 65535))
-    assert maxval == 65535 and image.dtype == np.uint16 and image.ravel().tolist() == [258, 65535]
-    image, _ = decode_netpbm(b"P3 1 1 255 10 20 30")
-    assert image.shape == (1, 1, 3) and image.ravel().tolist() == [10, 20, 30]
-    # Raw raster bytes that look like whitespace or '#' are pixels.
-    image, _ = decode_netpbm(b"P5\n3 1\n255\n\n# ")
-    assert image.ravel().tolist() == [10, 35, 32]
-    # Bitmaps: 1 is black in the file, white (1 of maxval 1) out of it.
-    image, maxval = decode_netpbm(b"P1\n3 2\n010\n1 1 0")
-    assert maxval == 1 and image[..., 0].tolist() == [[1, 0, 1], [0, 0, 1]]
-    image, _ = decode_netpbm(b"P4\n10 2\n" + bytes([0b10000000, 0b01000000, 0b11111111, 0b11000000]))
-    assert image[..., 0].tolist() == [[0, 1, 1, 1, 1, 1, 1, 1, 1, 0], [0] * 10]
-    assert is_netpbm(b"P6\n") and not is_netpbm(b"P7\n") and not is_netpbm(b"P5")
+def decode(data):
+    """(image in [0, 1] as float64, dtype kept) of one file's bytes, as image_folder reads it."""
+    pixels, maxval = folder_module._decode(data)
+    return pixels.astype(np.float64) / maxval, pixels.dtype
 
 
 @pytest.mark.parametrize(
-    "data, match",
+    "data, expected, dtype",
     [
-        (b"P9\n1 1\n255\n\0", "not a Netpbm image"),
-        (b"P5\n2 2\n255\n\0\0\0", "truncated"),
-        (b"P2\n2 1\n10\n5", "truncated"),
-        (b"P2\n1 1\n10\n11", "exceeds maxval"),
-        (b"P5\n0 1\n255\n", "not positive"),
-        (b"P5\n1 1\n70000\n\0", "outside 1..65535"),
-        (b"P5\n1 1\n255", "whitespace byte"),
-        (b"P6\nx 1\n255\n", "expected the width"),
-        (b"P2\n2 1\n10\n1 a", "decimal numbers"),
+        # Comments in the header and in a plain raster.
+        (b"P2\n# comment\n3 2 # trailing\n9\n0 1 2\n# mid-raster\n7 8 9\n", [[0, 1, 2], [7, 8, 9]], 9),
+        # 16 bits are kept: 258 is not rounded to a multiple of 257.
+        (b"P5 2 1 65535\n" + struct.pack(">HH", 258, 65535), [[258, 65535]], 65535),
+        # Raw raster bytes that look like whitespace or '#' are pixels.
+        (b"P5\n3 1\n255\n\n# ", [[10, 35, 32]], 255),
+        # Bitmaps: 1 is black in the file, white out of it.
+        (b"P1\n3 2\n010\n1 1 0", [[1, 0, 1], [0, 0, 1]], 1),
+        (b"P4\n10 2\n" + bytes([0b10000000, 0b01000000, 0b11111111, 0b11000000]),
+         [[0, 1, 1, 1, 1, 1, 1, 1, 1, 0], [0] * 10], 1),
     ],
-)
-def test_netpbm_errors(data, match):
-    with pytest.raises(NetpbmError, match=match):
-        decode_netpbm(data)
+)  # fmt: skip
+def test_netpbm_greymaps_by_hand(data, expected, dtype):
+    image, kind = decode(data)
+    assert image.shape == (len(expected), len(expected[0]), 1)
+    assert kind == (np.uint16 if dtype > 255 else np.uint8)
+    # 8-bit greymaps come back rescaled to 255: within half a level of value / maxval.
+    np.testing.assert_allclose(image[..., 0], np.array(expected) / dtype, atol=0.5 / 255 if dtype <= 255 else 1e-9)
+
+
+def test_netpbm_pixmaps_by_hand():
+    image, _ = decode(b"P3 1 1 255 10 20 30")
+    assert image.shape == (1, 1, 3)
+    np.testing.assert_allclose(image.ravel() * 255, [10, 20, 30])
+    # A raw 16-bit pixmap keeps its 16 bits (Pillow alone would keep 8).
+    image, kind = decode(b"P6\n1 2\n1000\n" + struct.pack(">6H", 1, 2, 3, 1000, 500, 999))
+    assert kind == np.uint16
+    np.testing.assert_allclose(image.ravel(), np.array([1, 2, 3, 1000, 500, 999]) / 1000)
+
+
+BROKEN_NETPBM = {
+    "magic.pgm": b"P9\n1 1\n255\n\0",
+    "truncated.pgm": b"P5\n2 2\n255\n\0\0\0",
+    "plain_truncated.pgm": b"P2\n2 1\n10\n5",
+    "over_maxval.pgm": b"P2\n1 1\n10\n11",
+    "zero_size.pgm": b"P5\n0 1\n255\n",
+    "big_maxval.pgm": b"P5\n1 1\n70000\n\0",
+    "no_raster.pgm": b"P5\n1 1\n255",
+    "bad_width.ppm": b"P6\nx 1\n255\n",
+    "not_decimal.pgm": b"P2\n2 1\n10\n1 a",
+    "raw16_over_maxval.ppm": b"P6\n1 1\n1000\n" + struct.pack(">HHH", 1, 2, 1001),
+    "raw16_truncated.ppm": b"P6\n2 1\n1000\n" + struct.pack(">HHH", 1, 2, 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_NETPBM))
+def test_broken_netpbm_is_named(tmp_path, name):
+    write(tmp_path / "good.pgm", encode_netpbm(np.zeros((4, 4), np.uint8)))
+    write(tmp_path / name, BROKEN_NETPBM[name])
+    with pytest.warns(zoo.data.ImageSkippedWarning, match=f"skipping {tmp_path / name}: "):
+        ds = zoo.data.image_folder(tmp_path, image_shape=(4, 4, 1))
+    assert sum(b.shape[0] for b in ds) == 1
+    with pytest.raises(ValueError, match=f"cannot read image {tmp_path / name}: (corrupt Netpbm|not a PNG)"):
+        zoo.data.image_folder(tmp_path, image_shape=(4, 4, 1), on_error="raise")
 
 
 @settings(max_examples=40, deadline=None)
@@ -497,6 +539,8 @@ def test_netpbm_errors(data, match):
 def test_netpbm_round_trip(shape, maxval, plain, seed):
     dtype = np.uint8 if maxval <= 255 else np.uint16
     image = np.random.default_rng(seed).integers(0, maxval + 1, shape).astype(dtype)
-    decoded, got_maxval = decode_netpbm(encode_netpbm(image, maxval=maxval, plain=plain))
-    assert got_maxval == maxval and decoded.dtype == dtype
-    np.testing.assert_array_equal(decoded, image)
+    decoded, _ = decode(encode_netpbm(image, maxval=maxval, plain=plain))
+    assert decoded.shape == shape
+    # Kept at 16 bits: greymaps deeper than 8 bits, and raw pixmaps; the rest at 8.
+    sixteen = maxval > 255 and (shape[-1] == 1 or not plain)
+    np.testing.assert_allclose(decoded, image / maxval, atol=(0.5 / 65535 if sixteen else 0.5 / 255) + 1e-9)

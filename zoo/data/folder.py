@@ -2,7 +2,7 @@
 
 Every image under the folder (recursively; PNG, JPEG, BMP and Netpbm, 8 or
 16 bits, grey, grey+alpha, RGB or RGBA) is decoded once, when the dataset is
-built, so that a bad file is reported by name up front rather than as an
+built (PNG, JPEG and BMP by TensorFlow, Netpbm by Pillow), so that a bad file is reported by name up front rather than as an
 opaque error mid-training. User folders are small enough for that; the
 decoded images are kept in memory at 8 bits (16 when any source has more).
 
@@ -14,6 +14,7 @@ Nothing in the folder is ever written, moved or deleted.
 """
 
 import concurrent.futures
+import io
 import os
 import pathlib
 import warnings
@@ -21,7 +22,6 @@ import warnings
 import numpy as np
 
 from zoo.data.builtin import _check_bool, _check_image_shape, _check_positive_int, _check_seed, _convert_batch
-from zoo.data.netpbm import decode_netpbm, is_netpbm
 
 __all__ = ["IMAGE_EXTENSIONS", "ImageSkippedWarning", "image_folder", "folder_classes"]
 
@@ -31,6 +31,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm")
 # ITU-R BT.601 luma, the weights tf.image.rgb_to_grayscale uses too.
 _LUMA = np.array([0.2989, 0.5870, 0.1140], np.float32)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_NETPBM_MAGICS = (b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
 
 
 class ImageSkippedWarning(UserWarning):
@@ -168,15 +169,56 @@ def _tf_message(error):
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 
 
+def _is_netpbm(data):
+    """A `P1`..`P6` magic number followed by whitespace or a comment."""
+    head = bytes(data[:3])
+    return len(head) == 3 and head[:2] in _NETPBM_MAGICS and head[2:] in (b" ", b"\t", b"\n", b"\v", b"\f", b"\r", b"#")
+
+
+def _decode_netpbm(data):
+    """Netpbm bytes -> (image, maxval), decoded with Pillow.
+
+    Pillow rescales samples to 8 bits (maxval 255, or 1 for a bitmap) or,
+    for a greymap deeper than 8 bits, to 16 (65535). It reads a 16-bit
+    pixmap at 8 bits only, so a raw one (`P6`) has its samples read here,
+    after the header Pillow parsed; a plain 16-bit pixmap (`P3`) stays at 8.
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data), formats=["PPM"]) as image:
+            # The tile (decoder, box, raster offset, args) is gone once loaded.
+            tile = image.tile[0] if image.tile else None
+            if image.mode == "RGB" and tile is not None and tile[0] == "ppm" and tile[3][1] > 255:
+                return _raw_16bit_pixmap(data, image.size, tile[2], tile[3][1])
+            image.load()
+            if image.mode == "1":
+                return np.asarray(image, np.uint8)[..., None], 1
+            if image.mode == "I":
+                return np.asarray(image).astype(np.uint16)[..., None], 65535
+            pixels = np.asarray(image, np.uint8)
+            return (pixels[..., None] if pixels.ndim == 2 else pixels), 255
+    except (OSError, ValueError, SyntaxError) as error:
+        raise _BadImage(f"corrupt Netpbm image ({error})") from None
+
+
+def _raw_16bit_pixmap(data, size, offset, maxval):
+    width, height = size
+    count = width * height * 3
+    if len(data) - offset < 2 * count:
+        raise _BadImage(f"corrupt Netpbm image (raster is truncated: {len(data) - offset} of {2 * count} bytes)")
+    samples = np.frombuffer(data, ">u2", count=count, offset=offset)
+    if int(samples.max()) > maxval:
+        raise _BadImage(f"corrupt Netpbm image (a sample value {int(samples.max())} exceeds maxval {maxval})")
+    return samples.astype(np.uint16).reshape(height, width, 3), maxval
+
+
 def _decode(data):
     """File bytes -> ((H, W, C) integer array, maxval), by content, not name."""
     if not data:
         raise _BadImage("the file is empty")
-    if is_netpbm(data):
-        try:
-            return decode_netpbm(data)
-        except ValueError as error:
-            raise _BadImage(f"corrupt Netpbm image ({error})") from None
+    if _is_netpbm(data):
+        return _decode_netpbm(data)
 
     import tensorflow as tf
 
