@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import zoo.data
-from zoo.data import builtin
+from zoo.data import builtin, common
 
 
 def _batches(ds):
@@ -57,7 +57,7 @@ def test_prepare_lock_makes_others_wait(tmp_path):
     lock, events, held = tmp_path / ".mnist.lock", [], threading.Event()
 
     def first():
-        with builtin._exclusive_lock(lock):
+        with common.exclusive_lock(lock):
             events.append("first in")
             held.set()
             time.sleep(0.3)
@@ -65,7 +65,7 @@ def test_prepare_lock_makes_others_wait(tmp_path):
 
     def second():
         held.wait()
-        with builtin._exclusive_lock(lock):
+        with common.exclusive_lock(lock):
             events.append("second in")
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
@@ -76,19 +76,23 @@ def test_prepare_lock_makes_others_wait(tmp_path):
     assert events == ["first in", "first out", "second in"]
 
 
+def find_raw_dir(spec, data_dir):
+    return common.find_raw_dir(common.raw_root(data_dir), spec.raw_subdir, spec.raw_files)
+
+
 def test_raw_dir_lookup(tmp_path, monkeypatch):
     spec = builtin.BUILTIN["mnist"]
     monkeypatch.delenv("ZOO_DATA_DIR", raising=False)
-    assert builtin._find_raw_dir(spec, None) is None
-    assert builtin._find_raw_dir(spec, tmp_path) is None
+    assert find_raw_dir(spec, None) is None
+    assert find_raw_dir(spec, tmp_path) is None
     (tmp_path / "mnist").mkdir()
     for name in spec.raw_files:
         (tmp_path / "mnist" / name).write_bytes(b"")
-    assert builtin._find_raw_dir(spec, tmp_path) == tmp_path / "mnist"
+    assert find_raw_dir(spec, tmp_path) == tmp_path / "mnist"
     monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path))
-    assert builtin._find_raw_dir(spec, None) == tmp_path / "mnist"
+    assert find_raw_dir(spec, None) == tmp_path / "mnist"
     # Pointing straight at the set's own folder works too.
-    assert builtin._find_raw_dir(spec, tmp_path / "mnist") == tmp_path / "mnist"
+    assert find_raw_dir(spec, tmp_path / "mnist") == tmp_path / "mnist"
 
 
 def test_offline_without_raw_files_fails_fast(tmp_path, monkeypatch, network_guard):

@@ -1,16 +1,16 @@
 """Tests of the built-in sets read from zips: att_faces, cifar10, celeba, celeba_64.
 
-The cache, split and error logic is tested on a synthetic ORL archive built
-in tmp_path (no data needed). The real sets need their zips under
-$ZOO_DATA_DIR (skipped otherwise). Only their test blocks are decoded (the
-train blocks go through the same code, and CIFAR-10's alone takes 10-40 s
-on a busy 2-core machine), once per session, into a throw-away cache, or
-into $ZOO_TEST_CACHE_DIR when set, which keeps them.
+The records, split and error logic is tested on a synthetic ORL archive
+built in tmp_path (no data needed); the builders themselves in
+test_builders.py. The real sets need their zips under $ZOO_DATA_DIR
+(skipped otherwise). Each is prepared once per session (CIFAR-10, the
+longest, takes about 25 s on a busy 2-core machine), into a throw-away
+cache, or into $ZOO_TEST_CACHE_DIR when set, which keeps them.
 """
 
 import collections
-import dataclasses
 import hashlib
+import json
 import os
 import pathlib
 import time
@@ -21,14 +21,23 @@ import numpy as np
 import pytest
 
 import zoo.data
-from zoo.data import archives, builtin
-from zoo.data.netpbm import encode_netpbm
+from zoo.data import builtin, catalog, common
 
 ZIP_SETS = ("att_faces", "cifar10", "celeba", "celeba_64")
 
 
 def _batches(ds):
     return [b.numpy() if not isinstance(b, tuple) else tuple(t.numpy() for t in b) for b in ds]
+
+
+def pgm(pixels):
+    """A raw 8-bit PGM of a (H, W, 1) uint8 array."""
+    height, width, _ = pixels.shape
+    return f"P5\n{width} {height}\n255\n".encode() + pixels.tobytes()
+
+
+def find_raw_dir(spec, data_dir):
+    return common.find_raw_dir(common.raw_root(data_dir), spec.raw_subdir, spec.raw_files)
 
 
 # --- no data needed ----------------------------------------------------------
@@ -44,6 +53,7 @@ def test_info_of_the_zip_sets():
     for name, (shape, classes, splits) in expected.items():
         meta = zoo.data.info(name)
         assert meta["name"] == name and meta["tfds_name"] is None
+        assert meta["builder"] == builtin.BUILTIN[name].builder and meta["builder"].startswith("zoo_")
         assert meta["image_shape"] == shape and meta["splits"] == splits
         assert meta["num_classes"] == classes == len(meta["class_names"])
         assert meta["notes"] and meta["raw_files"] == list(builtin.BUILTIN[name].raw_files)
@@ -55,19 +65,22 @@ def test_info_of_the_zip_sets():
     assert zoo.data.info("celeba_64")["crop_box"] == {"top": 19, "left": 9, "height": 70, "width": 70}
     assert zoo.data.info("celeba")["crop_box"] is None and zoo.data.info("mnist")["crop_box"] is None
     assert zoo.data.info("CelebA-64")["name"] == "celeba_64"
+    assert zoo.data.info("celeba")["builder"] == zoo.data.info("celeba_64")["builder"]  # one set of records
+    assert zoo.data.info("mnist")["builder"] == "mnist"
 
 
 def test_layouts_agree_with_the_specs():
     for name in ZIP_SETS:
         spec = builtin.BUILTIN[name]
-        layout = archives.LAYOUTS[spec.reader]
+        layout = catalog.LAYOUTS[spec.builder]
         assert {k: n for k, (_, n) in layout.splits.items()} == spec.splits
         top, left, height, width = spec.crop_box or (0, 0, *layout.shape[:2])
         assert top + height <= layout.shape[0] and left + width <= layout.shape[1]
-        # Blocks tile the stored indices; every split lies within them.
-        ends = [(first, first + count) for first, count in layout.blocks.values()]
+        # The TFDS splits tile the stored indices; every zoo split lies within them.
+        ends = [(first, first + count) for first, count in layout.tfds_splits.values()]
         assert ends[0][0] == 0 and all(a[1] == b[0] for a, b in zip(ends, ends[1:]))
         total = ends[-1][1]
+        assert total == layout.size
         assert all(first + count <= total for first, count in layout.splits.values())
         # Every slot names the member expected there, and that name maps back to it.
         for index in (0, 1, total - 1):
@@ -91,7 +104,23 @@ def test_layouts_agree_with_the_specs():
     ],
 )
 def test_split_strings_read_as_tfds_does(split, expected):
-    assert archives.split_ranges("celeba", builtin.BUILTIN["celeba"], split) == expected
+    assert catalog.split_ranges("celeba", builtin.BUILTIN["celeba"], split) == expected
+
+
+@pytest.mark.parametrize(
+    "ranges, take, expected",
+    [
+        ([("all", 0, 10000)], None, [("train", 0, 9000), ("test", 0, 1000)]),
+        ([("all", 8990, 9010)], None, [("train", 8990, 9000), ("test", 0, 10)]),
+        ([("test", 0, 1000)], None, [("test", 0, 1000)]),
+        ([("train", 100, 100)], None, []),
+        ([("all", 8990, 9010)], 15, [("train", 8990, 9000), ("test", 0, 5)]),
+        ([("train", 0, 10), ("test", 998, 1000)], 11, [("train", 0, 10), ("test", 998, 999)]),
+        ([("test", 0, 5), ("train", 0, 5)], 5, [("test", 0, 5)]),
+    ],
+)
+def test_zoo_splits_become_runs_of_the_records(ranges, take, expected):
+    assert catalog.tfds_pieces(catalog.LAYOUTS["zoo_celeba_first10k"], ranges, take) == expected
 
 
 @pytest.mark.parametrize(
@@ -144,11 +173,11 @@ def test_missing_raw_folder_names_it(name, folder, tmp_path, monkeypatch, networ
 
 
 def test_aspect_box():
-    assert archives._aspect_box(112, 92, 64, 64) == (10, 0, 92, 92)
-    assert archives._aspect_box(109, 89, 32, 32) == (10, 0, 89, 89)
-    assert archives._aspect_box(70, 70, 64, 64) == (0, 0, 70, 70)
-    assert archives._aspect_box(32, 32, 16, 32) == (8, 0, 16, 32)
-    assert archives._aspect_box(112, 92, 112, 46) == (0, 23, 112, 46)
+    assert builtin._aspect_box(112, 92, 64, 64) == (10, 0, 92, 92)
+    assert builtin._aspect_box(109, 89, 32, 32) == (10, 0, 89, 89)
+    assert builtin._aspect_box(70, 70, 64, 64) == (0, 0, 70, 70)
+    assert builtin._aspect_box(32, 32, 16, 32) == (8, 0, 16, 32)
+    assert builtin._aspect_box(112, 92, 112, 46) == (0, 23, 112, 46)
 
 
 # --- a synthetic ORL archive ---------------------------------------------------
@@ -167,7 +196,7 @@ def write_orl(root, seed=0, leave_out=()):
                 continue
             pixels = rng.integers(0, 256, (112, 92, 1), dtype=np.uint8)
             pixels[0, 0, 0], pixels[0, 1, 0] = person, image
-            members.append((name, encode_netpbm(pixels)))
+            members.append((name, pgm(pixels)))
     members.sort()
     # Split over the two zips at an arbitrary point, as the real copy is.
     for zip_name, part in zip(builtin.BUILTIN["att_faces"].raw_files, (members[:349], members[349:])):
@@ -181,14 +210,32 @@ def write_orl(root, seed=0, leave_out=()):
 
 @pytest.fixture
 def orl(tmp_path, monkeypatch, network_guard):
-    """A synthetic ORL raw root and an empty cache, with the network refused."""
+    """A synthetic ORL raw root and an empty cache, with the network refused.
+
+    Yields `raw` (the raw root), `tfds` (the records' root) and `records`
+    (the folder of the prepared att_faces records).
+    """
     raw = tmp_path / "raw"
     write_orl(raw)
     cache = tmp_path / "cache"
     monkeypatch.setenv("ZOO_CACHE_DIR", str(cache))
     monkeypatch.setenv("ZOO_DATA_DIR", str(raw))
-    yield {"raw": raw, "arrays": cache / "arrays"}
+    monkeypatch.setattr(builtin, "_builders", {})
+    yield {"raw": raw, "tfds": cache / "tfds", "records": cache / "tfds" / "zoo_att_faces" / "1.0.0"}
     assert network_guard.attempts == []
+
+
+def new_process(monkeypatch):
+    """Forgets the builders this process opened, as a new process would not know them."""
+    monkeypatch.setattr(builtin, "_builders", {})
+
+
+def made_from(records):
+    return json.loads((records / "metadata.json").read_text())["raw_files"]
+
+
+def no_preparing(*args, **kwargs):
+    raise AssertionError("prepared again")
 
 
 def _markers(images):
@@ -211,23 +258,23 @@ def test_orl_order_labels_and_splits(orl):
     np.testing.assert_array_equal(train_labels, labels[:320])
     # Exactly k / 255, no resampling at the native shape.
     np.testing.assert_allclose(images[:20] * 255, np.round(images[:20] * 255), atol=1e-4)
-    # The README member was ignored; the stored arrays and a lock file are all that is written.
-    names = sorted(p.name for p in orl["arrays"].iterdir())
-    assert len(names) == 3 and names[0] == ".orl_pgm.lock"
-    assert names[1].startswith("orl_pgm-all-") and names[1].endswith(".images.npy")
-    assert names[2] == names[1].replace(".images.", ".labels.")
+    # The README member was ignored; the records and a lock file are all that is written.
+    assert sorted(p.name for p in orl["tfds"].iterdir()) == [".zoo_att_faces.lock", "zoo_att_faces"]
+    assert [p.name for p in (orl["tfds"] / "zoo_att_faces").iterdir()] == ["1.0.0"]
+    assert not (orl["tfds"].parent / "tfds_downloads" / "zoo_att_faces").exists()
 
 
-def test_only_the_blocks_a_split_needs_are_decoded(orl, monkeypatch):
-    # ORL in two blocks, the way CIFAR-10 and CelebA are stored.
-    layout = dataclasses.replace(archives.LAYOUTS["orl_pgm"], blocks={"first": (0, 320), "last": (320, 80)})
-    monkeypatch.setitem(archives.LAYOUTS, "orl_pgm", layout)
+def test_all_reads_across_the_two_record_splits(orl, monkeypatch):
     test = zoo.data.as_numpy("att_faces", "test")
-    assert [p.name.split("-")[1] for p in sorted(orl["arrays"].glob("*.npy"))] == ["last", "last"]
     both = zoo.data.as_numpy("att_faces", "all[310:330]")
-    assert sorted({p.name.split("-")[1] for p in orl["arrays"].glob("*.npy")}) == ["first", "last"]
     np.testing.assert_array_equal(both[10:], test[:10])
     np.testing.assert_array_equal(_markers(both)[1], [8] * 10 + [9] * 10)
+    # Both record splits were prepared at once: reading train prepares nothing.
+    monkeypatch.setattr(builtin, "_download_and_prepare", no_preparing)
+    new_process(monkeypatch)
+    assert zoo.data.as_numpy("att_faces", "train[:3]").shape == (3, 112, 92, 1)
+    # An empty slice reads nothing at all.
+    assert zoo.data.as_numpy("att_faces", "train[5:5]").shape == (0, 112, 92, 1)
 
 
 def test_orl_batches_take_and_shuffle(orl):
@@ -259,11 +306,8 @@ def test_orl_resized_keeps_the_aspect(orl):
 
 def test_cache_is_reused(orl, monkeypatch):
     first = zoo.data.as_numpy("att_faces", "test")
-
-    def no_decoding(*args, **kwargs):
-        raise AssertionError("decoded again")
-
-    monkeypatch.setattr(archives, "_read_zips", no_decoding)
+    monkeypatch.setattr(builtin, "_download_and_prepare", no_preparing)
+    new_process(monkeypatch)
     np.testing.assert_array_equal(zoo.data.as_numpy("att_faces", "test"), first)
     # Served without the raw files only when they were the published ones; these are not.
     monkeypatch.delenv("ZOO_DATA_DIR")
@@ -271,59 +315,88 @@ def test_cache_is_reused(orl, monkeypatch):
         zoo.data.as_numpy("att_faces", "test")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong shape", "bad labels", "labels missing"])
-def test_broken_cache_is_rebuilt(orl, damage):
+def _shard(records, split):
+    return next(records.glob(f"zoo_att_faces-{split}.tfrecord-*"))
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncate", "garbage", "shard missing", "bad metadata", "metadata missing", "info missing"]
+)
+def test_broken_cache_is_rebuilt(orl, damage, monkeypatch):
     first = zoo.data.as_numpy("att_faces", "all", with_labels=True)
-    images_npy = next(orl["arrays"].glob("*.images.npy"))
-    labels_npy = next(orl["arrays"].glob("*.labels.npy"))
+    records = orl["records"]
     if damage == "truncate":
-        images_npy.write_bytes(images_npy.read_bytes()[:100_000])
+        shard = _shard(records, "train")
+        shard.write_bytes(shard.read_bytes()[:100_000])
     elif damage == "garbage":
-        images_npy.write_bytes(b"not a numpy file at all")
-    elif damage == "wrong shape":
-        np.save(images_npy, np.zeros((400, 32, 32, 1), np.uint8))
-    elif damage == "bad labels":
-        np.save(labels_npy, np.full((400,), 40, np.int32))
+        (records / "dataset_info.json").write_bytes(b"not json at all")
+    elif damage == "shard missing":
+        _shard(records, "test").unlink()
+    elif damage == "bad metadata":
+        (records / "metadata.json").write_text("{")
+    elif damage == "metadata missing":
+        (records / "metadata.json").unlink()
     else:
-        labels_npy.unlink()
+        (records / "dataset_info.json").unlink()
+    new_process(monkeypatch)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         again = zoo.data.as_numpy("att_faces", "all", with_labels=True)
     ours = [w for w in caught if "zoo.data" in str(w.message)]
-    if damage == "labels missing":
-        assert ours == []  # an incomplete cache is simply absent
+    if damage == "info missing":
+        assert ours == []  # records TFDS never finished are simply absent
     else:
         assert len(ours) == 1 and "unusable" in str(ours[0].message) and "rebuilt" in str(ours[0].message)
+        assert str(orl["tfds"] / "zoo_att_faces") in str(ours[0].message)
         assert ours[0].filename == __file__  # the warning points at the caller
     np.testing.assert_array_equal(again[0], first[0])
     np.testing.assert_array_equal(again[1], first[1])
-    assert np.load(images_npy).shape == (400, 112, 92, 1)
+    assert made_from(records) == zoo.data.raw_files("att_faces")
+
+
+def test_broken_cache_is_noticed_within_a_process(orl):
+    first = zoo.data.as_numpy("att_faces", "test")
+    shard = _shard(orl["records"], "test")
+    shard.write_bytes(shard.read_bytes()[:1000])
+    with pytest.warns(UserWarning, match="unusable"):
+        np.testing.assert_array_equal(zoo.data.as_numpy("att_faces", "test"), first)
 
 
 def test_changed_raw_file_is_not_served_stale(orl):
     before = zoo.data.as_numpy("att_faces", "test", take=4)
-    old = sorted(p.name for p in orl["arrays"].glob("*.npy"))
+    old = made_from(orl["records"])
     time.sleep(0.05)  # a new mtime, so the digest memo does not vouch for the old bytes
     write_orl(orl["raw"], seed=1)
-    after = zoo.data.as_numpy("att_faces", "test", take=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        after = zoo.data.as_numpy("att_faces", "test", take=4)
+    assert not [w for w in caught if "zoo.data" in str(w.message)], "new raw files are no damage"
     assert not np.array_equal(before, after)
     np.testing.assert_array_equal(_markers(before)[0], _markers(after)[0])
-    new = sorted(p.name for p in orl["arrays"].glob("*.npy"))
-    assert len(new) == 2 and not set(new) & set(old), "the superseded cache should be removed"
+    new = made_from(orl["records"])
+    assert new == zoo.data.raw_files("att_faces") and not set(new.values()) & set(old.values())
+    # The superseded records were replaced, not kept beside the new ones.
+    assert [p.name for p in (orl["tfds"] / "zoo_att_faces").iterdir()] == ["1.0.0"]
 
 
 def test_cache_write_is_atomic(orl, monkeypatch):
-    real_save = np.save
+    from zoo.data import builders
 
-    def dying_save(handle, array, **kwargs):
-        handle.write(b"\x93NUMPY partial")
-        raise OSError(28, "No space left on device")
+    real_png, written = builders._png, []
 
-    monkeypatch.setattr(np, "save", dying_save)
+    def dying_png(pixels):
+        if len(written) == 100:
+            raise OSError(28, "No space left on device")
+        written.append(1)
+        return real_png(pixels)
+
+    monkeypatch.setattr(builders, "_png", dying_png)
     with pytest.raises(OSError, match="No space left"):
         zoo.data.as_numpy("att_faces", "test")
-    assert [p.name for p in orl["arrays"].iterdir()] == [".orl_pgm.lock"], "a partial file was left behind"
-    monkeypatch.setattr(np, "save", real_save)
+    left = [p.name for p in (orl["tfds"] / "zoo_att_faces").iterdir()]
+    assert left == [], f"a partial preparation was left behind: {left}"
+    assert not (orl["tfds"].parent / "tfds_downloads" / "zoo_att_faces").exists()
+    monkeypatch.setattr(builders, "_png", real_png)
     assert zoo.data.as_numpy("att_faces", "test").shape == (80, 112, 92, 1)
 
 
@@ -355,6 +428,9 @@ def test_raw_files_of_a_local_copy(orl):
     assert zoo.data.raw_files("att_faces", data_dir=orl["raw"].parent / "nowhere") == builtin.BUILTIN[
         "att_faces"
     ].raw_files
+    # The records remember the files they were made from.
+    zoo.data.as_numpy("att_faces", "test", take=1)
+    assert made_from(orl["records"]) == got
 
 
 # --- the real sets -------------------------------------------------------------
@@ -362,10 +438,10 @@ def test_raw_files_of_a_local_copy(orl):
 
 @pytest.fixture(scope="session")
 def real_sets(tmp_path_factory):
-    """The zip sets found under ZOO_DATA_DIR, their test blocks decoded once.
+    """The zip sets found under ZOO_DATA_DIR, each prepared once.
 
     Yields `cache`, `data_dir`, `present` (names of the sets whose files are
-    all there) and `seconds` ("reader block" -> time its first read took).
+    all there) and `seconds` (builder -> time its first preparation took).
     """
     root = os.environ.get("ZOO_DATA_DIR")
     if not root:
@@ -378,14 +454,13 @@ def real_sets(tmp_path_factory):
         patch.setenv("ZOO_CACHE_DIR", str(cache))
         for name in ZIP_SETS:
             spec = builtin.BUILTIN[name]
-            if builtin._find_raw_dir(spec, root) is None:
+            if find_raw_dir(spec, root) is None:
                 continue
             present.append(name)
-            block = "all" if spec.reader == "orl_pgm" else "test"
-            if f"{spec.reader} {block}" not in seconds:
+            if spec.builder not in seconds:
                 start = time.monotonic()
-                archives.stored_block(name, spec, root, block)
-                seconds[f"{spec.reader} {block}"] = time.monotonic() - start
+                zoo.data.as_numpy(name, "test", data_dir=root, take=1)
+                seconds[spec.builder] = time.monotonic() - start
     yield {"cache": cache, "data_dir": root, "present": present, "seconds": seconds}
 
 
@@ -413,9 +488,12 @@ def test_real_att_faces(real):
     assert zoo.data.as_numpy("att_faces", "train").shape[0] == 320
     np.testing.assert_array_equal(zoo.data.as_numpy("att_faces", "test"), images[320:])
     # Pixel for pixel what the PGM in the zip holds: s1/9.pgm is test example 0.
-    raw = builtin._find_raw_dir(builtin.BUILTIN["att_faces"], None)
+    raw = find_raw_dir(builtin.BUILTIN["att_faces"], None)
     with zipfile.ZipFile(raw / "att_faces-orl-pgm-00.zip") as archive:
-        pixels, _ = zoo.data.decode_netpbm(archive.read("att_faces/s1/9.pgm"))
+        data = archive.read("att_faces/s1/9.pgm")
+    # Raw 8-bit (after a comment line), so the raster is the last 112 * 92 bytes.
+    assert data.startswith(b"P5\n") and b"\n92 112\n255\n" in data[: len(data) - 112 * 92]
+    pixels = np.frombuffer(data[-112 * 92 :], np.uint8).reshape(112, 92, 1)
     np.testing.assert_array_equal(np.round(images[320] * 255).astype(np.uint8), pixels)
 
 
@@ -423,8 +501,8 @@ def test_real_member_counts_match_info(real, real_sets):
     # Counted from the zip listings: decoding the train blocks would take too long here.
     for name in real_sets["present"]:
         spec = builtin.BUILTIN[name]
-        layout = archives.LAYOUTS[spec.reader]
-        raw = builtin._find_raw_dir(spec, None)
+        layout = catalog.LAYOUTS[spec.builder]
+        raw = find_raw_dir(spec, None)
         counts = collections.Counter()
         for zip_name in spec.raw_files:
             with zipfile.ZipFile(raw / zip_name) as archive:
@@ -432,12 +510,12 @@ def test_real_member_counts_match_info(real, real_sets):
                     match = layout.pattern.fullmatch(member)
                     if match:
                         index, label = layout.place(match)
-                        block = next(b for b, (f, n) in layout.blocks.items() if f <= index < f + n)
-                        counts[block, label] += 1
+                        split = next(s for s, (f, n) in layout.tfds_splits.items() if f <= index < f + n)
+                        counts[split, label] += 1
         if name == "cifar10":
             assert counts == {**{("train", k): 5000 for k in range(10)}, **{("test", k): 1000 for k in range(10)}}
         elif name == "att_faces":
-            assert counts == {("all", k): 10 for k in range(40)}
+            assert counts == {**{("train", k): 8 for k in range(40)}, **{("test", k): 2 for k in range(40)}}
         else:
             assert counts == {("train", -1): 9000, ("test", -1): 1000}
 
@@ -452,7 +530,7 @@ def test_real_cifar10(real):
     _, few = zoo.data.as_numpy("cifar10", "test[:1%]", with_labels=True)
     assert np.bincount(few).tolist() == [10] * 10
     # The JPEG in the zip, decoded the same way: test/cat/0000.jpg is test example 3.
-    raw = builtin._find_raw_dir(builtin.BUILTIN["cifar10"], None)
+    raw = find_raw_dir(builtin.BUILTIN["cifar10"], None)
     with zipfile.ZipFile(raw / "cifar10-jpg-test-00.zip") as archive:
         jpeg = archive.read("test/cat/0000.jpg")
     import tensorflow as tf
@@ -512,8 +590,32 @@ def test_real_raw_files_and_cache_without_them(real, real_sets, tmp_path):
     np.testing.assert_array_equal(served, expected)
 
 
+@pytest.mark.parametrize("name", ["cifar10", "celeba"])
+def test_real_jpegs_decode_as_tf_integer_accurate(real, name):
+    # Every test image in the records is what TF's accurate-IDCT decoder gives,
+    # the decoder the committed models were measured on, whatever Pillow's version.
+    real(name)
+    spec = builtin.BUILTIN[name]
+    layout = catalog.LAYOUTS[spec.builder]
+    images = np.round(zoo.data.as_numpy(name, "test") * 255).astype(np.uint8)
+    import tensorflow as tf
+
+    first, seen = layout.splits["test"][0], 0
+    raw = find_raw_dir(spec, None)
+    for zip_name in spec.raw_files:
+        with zipfile.ZipFile(raw / zip_name) as archive:
+            for member in archive.namelist():
+                match = layout.pattern.fullmatch(member)
+                index = layout.place(match)[0] - first if match else -1
+                if 0 <= index < len(images):
+                    pixels = tf.io.decode_jpeg(archive.read(member), channels=3, dct_method="INTEGER_ACCURATE")
+                    np.testing.assert_array_equal(images[index], pixels.numpy(), err_msg=member)
+                    seen += 1
+    assert seen == len(images)
+
+
 def test_real_prepare_times(real_sets, capsys):
     # Not an assertion of speed (the machine is shared); printed for the log.
     with capsys.disabled():
-        for block, seconds in real_sets["seconds"].items():
-            print(f"\n  first read of {block}: {seconds:.1f} s")
+        for builder, seconds in real_sets["seconds"].items():
+            print(f"\n  first preparation of {builder}: {seconds:.1f} s")

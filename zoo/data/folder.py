@@ -2,9 +2,10 @@
 
 Every image under the folder (recursively; PNG, JPEG, BMP and Netpbm, 8 or
 16 bits, grey, grey+alpha, RGB or RGBA) is decoded once, when the dataset is
-built (PNG, JPEG and BMP by TensorFlow, Netpbm by Pillow), so that a bad file is reported by name up front rather than as an
-opaque error mid-training. User folders are small enough for that; the
-decoded images are kept in memory at 8 bits (16 when any source has more).
+built (PNG, JPEG and BMP by TensorFlow, Netpbm by Pillow), so that a bad
+file is reported by name up front rather than as an opaque error
+mid-training. User folders are small enough for that; the decoded images
+are kept in memory at 8 bits (16 when any source has more).
 
     >>> import zoo.data
     >>> ds = zoo.data.image_folder("my_faces/", image_shape=(64, 64, 3))
@@ -21,7 +22,8 @@ import warnings
 
 import numpy as np
 
-from zoo.data.builtin import _check_bool, _check_image_shape, _check_positive_int, _check_seed, _convert_batch
+from zoo.checks import check_bool, check_count, check_image_shape, check_optional_seed
+from zoo.data.common import convert_batch, tf_message
 
 __all__ = ["IMAGE_EXTENSIONS", "ImageSkippedWarning", "image_folder", "folder_classes"]
 
@@ -161,14 +163,6 @@ def _read_bytes(path):
         return handle.read()
 
 
-def _tf_message(error):
-    # TF's eager messages start with "{{function_node ...}} "; keep the rest.
-    text = getattr(error, "message", None) or str(error)
-    if text.startswith("{{") and "}} " in text:
-        text = text.split("}} ", 1)[1]
-    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
-
-
 def _is_netpbm(data):
     """A `P1`..`P6` magic number followed by whitespace or a comment."""
     head = bytes(data[:3])
@@ -233,7 +227,7 @@ def _decode(data):
         if data.startswith(b"BM"):
             return tf.io.decode_bmp(data, channels=0).numpy(), 255
     except tf.errors.OpError as error:
-        raise _BadImage(f"corrupt image ({_tf_message(error)})") from None
+        raise _BadImage(f"corrupt image ({tf_message(error)})") from None
     raise _BadImage("not a PNG, JPEG, BMP or Netpbm image (unrecognised content)")
 
 
@@ -336,13 +330,13 @@ def image_folder(
         ...                   with_labels=True)
         >>> images, labels = next(iter(ds))   # (16, 64, 64, 3), (16,)
     """
-    image_shape = _check_image_shape(image_shape)
-    batch_size = _check_positive_int(batch_size, "batch_size")
-    shuffle = _check_bool(shuffle, "shuffle")
-    seed = _check_seed(seed)
-    drop_remainder = _check_bool(drop_remainder, "drop_remainder")
+    image_shape = check_image_shape(image_shape)
+    batch_size = check_count(batch_size, "batch_size")
+    shuffle = check_bool(shuffle, "shuffle")
+    seed = check_optional_seed(seed)
+    drop_remainder = check_bool(drop_remainder, "drop_remainder")
     if with_labels is not None:
-        with_labels = _check_bool(with_labels, "with_labels")
+        with_labels = check_bool(with_labels, "with_labels")
     if on_error not in ("skip", "raise"):
         raise ValueError(f"on_error must be 'skip' or 'raise', got {on_error!r}")
     root = _check_folder(path)
@@ -411,7 +405,7 @@ def _dataset(images, labels, image_shape, batch_size, shuffle, seed, drop_remain
 
     # Images are already at image_shape; this only casts and scales.
     def convert(x, y=None):
-        x = _convert_batch(x, image_shape, None, scale)
+        x = convert_batch(x, image_shape, None, scale)
         return x if y is None else (x, y)
 
     ds = ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
