@@ -9,6 +9,7 @@ import pytest
 import zoo
 from tests.conftest import data_dir_or_skip
 from zoo import pretrained
+from zoo.capabilities import Classifier, Sampler
 from zoo.io import sha256
 from zoo.pretrained import PresetError, exported_presets, verify
 
@@ -122,12 +123,12 @@ def test_committed_preset_verifies_loads_and_samples(name):
     meta = verify(pretrained.exports_dir() / name)
     assert {"config.json", "model.weights.h5", "model.onnx", "MODEL_CARD.md"} <= set(meta["files"])
     model = zoo.load(name)
-    if hasattr(model, "classify"):
+    if isinstance(model, Classifier):
         assert model.classify(np.zeros((2, *model.image_shape), np.float32)).shape == (2,)
         return
-    if not hasattr(model, "sample"):
+    if not isinstance(model, Sampler):
         x = np.random.default_rng(0).uniform(0, 1, (3, *model.image_shape)).astype(np.float32)
-        labels = [0, 1, 0] if model.conditional else None
+        labels = [0, 1, 0] if model.needs_labels else None
         rebuilt = model.reconstruct(x, labels=labels)
         assert rebuilt.shape == x.shape and 0.0 <= rebuilt.min() and rebuilt.max() <= 1.0
         assert "reconstructions.png" in meta["files"]

@@ -16,13 +16,15 @@ never `hasattr`: a capability a model does not inherit, it does not have.
 | `Autoencoder` | `encode`, `decode`, `reconstruct`, `score`, `interpolate` (between images) | `latent_dim`, `encode_tensor(x)`, `decode_tensor(z)` |
 | `LikelihoodBound` | `elbo`, `log_prob(x, k)` (IWAE), `score` | `elbo_tensor`, `iwae_tensor` |
 | `ExactLikelihood` | `log_prob(x)`, `bits_per_dim(x)`, `score` | `log_prob_tensor(x)` |
-| `Translator` | `translate(x, direction)` | `translate_tensor(x, direction)`, `directions` |
+| `Translator` | `translate(x, direction)` | `directions`, `translate_functions()` |
 | `Conditional` | labels on every method; `sample` cycles the classes | `num_classes`; `sample_tensor(labels, seed)` |
 | `Classifier` | `classify`, `logits`, `features` | `logits_tensor`, `features_tensor` |
 | `Denoiser` | `denoise`, `corrupt` | `corrupt_tensor(x, seed)` |
 
 A conditional model passes its labels to every tensor function after the
 images or codes (`encode_tensor(x, labels)`); `with_labels` builds the tuple.
+The tensor functions a capability needs are listed here, not stubbed in it: a
+stub in a capability would hide the model's own function from the bases after it.
 """
 
 import math
@@ -103,9 +105,6 @@ class Sampler(Capability):
     `seed`, so that Keras, the SavedModel and ONNX agree on the same seed.
     """
 
-    def sample_tensor(self, n, seed):
-        raise NotImplementedError
-
     def sample(self, n, seed=None, labels=None):
         """Draws `n` images, float32 NHWC in [0, 1]; a seed fixes them."""
         self.check_labels(labels)
@@ -120,9 +119,6 @@ class Generator(Sampler):
     The model provides `latent_dim` and `generate_tensor(z)` (and `labels` after
     `z` if conditional); `sample(n, seed)` generates `latent_codes(n, seed)`.
     """
-
-    def generate_tensor(self, z, labels=None):
-        raise NotImplementedError
 
     def prior_tensor(self, n, seed):
         tf = _tf()
@@ -186,12 +182,6 @@ class Autoencoder(Capability):
     (with `labels` after them if conditional); `score` is the reconstruction
     error, high for images unlike the training set.
     """
-
-    def encode_tensor(self, x, labels=None):
-        raise NotImplementedError
-
-    def decode_tensor(self, z, labels=None):
-        raise NotImplementedError
 
     def reconstruct_tensor(self, x, labels=None):
         if labels is None:
@@ -312,7 +302,7 @@ class Translator(Capability):
     """Translates images from one domain to another: `translate(x, direction)`.
 
     The model provides `directions` (names such as `"a_to_b"`) and
-    `translate_tensor(x, direction_index)`.
+    `translate_functions()`, one tensor function per direction, in that order.
     """
 
     directions = ("a_to_b",)
@@ -326,9 +316,6 @@ class Translator(Capability):
         fn = self.translate_functions()[index]
         return self.run_chunked(fn, self.check_images(x))
 
-    def translate_functions(self):
-        """One tensor function per direction, in the order of `directions`."""
-        raise NotImplementedError
 
 
 class Conditional(Capability):

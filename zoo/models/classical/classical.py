@@ -67,7 +67,7 @@ def eye_stack(shape, dtype=None):
     return keras.ops.broadcast_to(keras.ops.eye(shape[-1], dtype=dtype), shape)
 
 
-class ClassicalModel(Autoencoder, GenerativeModel):
+class ClassicalModel(GenerativeModel):
     """A model with a PCA projection whose state is set by `fit_data`, not by `fit`.
 
     Args:
@@ -120,7 +120,7 @@ class ClassicalModel(Autoencoder, GenerativeModel):
 
 
 @register("pca")
-class PCA(ClassicalModel):
+class PCA(Autoencoder, ClassicalModel):
     """Principal component analysis as an autoencoder with a closed-form fit.
 
     Args:
@@ -170,6 +170,21 @@ class CodeDensity(Sampler, ClassicalModel):
     def sample_tensor(self, n, seed):
         return self.decode_tensor(self.sample_codes_tensor(n, seed))
 
+    def inference_functions(self):
+        # A sampler, not an autoencoder: its code is the PCA's, exported beside `sample`.
+        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
+        z = tf.TensorSpec((None, self.code_dim), tf.float32, name="z")
+        return {"encode": (self.encode_tensor, [images]), "decode": (self.decode_tensor, [z]),
+                **super().inference_functions()}
+
+    def encode(self, x):
+        """The PCA code of each image, (n, pca_dim) float32."""
+        return self.run_chunked(self.encode_tensor, self.check_images(x), CHUNK)
+
+    def decode(self, z):
+        """The image of each PCA code, float32 NHWC clipped to [0, 1]."""
+        return self.run_chunked(self.decode_tensor, check_codes(z, self.code_dim), CHUNK)
+
     def sample_codes(self, n, seed=None):
         """Draws `n` PCA codes from the density, (n, code size) float32; a seed fixes them."""
         n, seed = check_count(n), check_seed(seed)
@@ -179,9 +194,9 @@ class CodeDensity(Sampler, ClassicalModel):
         """log density of PCA codes, in nats of the code space (not a likelihood of images)."""
         return self.run_chunked(self.log_density_tensor, check_codes(z, self.code_dim), DENSITY_CHUNK)
 
-    def score(self, x, labels=None):
+    def score(self, x):
         """Outlier score: the negative log density of each image's PCA code (higher is stranger)."""
-        return -self.code_log_density(self.encode(x, labels=labels))
+        return -self.code_log_density(self.encode(x))
 
 
 @register("gmm")
