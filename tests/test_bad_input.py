@@ -132,3 +132,76 @@ def test_image_folder_arguments(folder, image_shape, batch_size, on_error):
     else:
         with pytest.raises(ValueError):
             zoo.data.image_folder(folder, image_shape=image_shape, batch_size=batch_size, on_error=on_error)
+
+
+def test_a_grid_of_absurd_size_is_refused_before_it_is_allocated(tmp_path):
+    from zoo.io import image_grid, save_grid
+
+    # A million 64x64 RGB images as a view: nothing of that size exists, and nothing may be allocated.
+    many = np.broadcast_to(np.zeros((1, 64, 64, 3), np.float32), (10**6, 64, 64, 3))
+    with pytest.raises(ValueError, match="GiB"):
+        image_grid(many)
+    with pytest.raises(ValueError, match="pixels a side"):
+        save_grid(np.broadcast_to(np.zeros((1, 8, 8, 1), np.float32), (200_000, 8, 8, 1)), tmp_path / "g.png",
+                  nrow=200_000)
+    assert not list(tmp_path.iterdir())
+
+
+def test_sample_refuses_a_count_it_could_not_hold(vae):
+    with pytest.raises(ValueError, match="sample at most"):
+        vae.sample(100_000_000, seed=0)
+
+
+@pytest.fixture
+def measured(tmp_path):
+    from zoo import pretrained
+
+    from zoo.metrics.evaluate import metric
+
+    folder = tmp_path / "tiny_vae"
+    figure = metric(1.0, "nats", "test", 10000, "stand-in", False)
+    pretrained.save(zoo.create("vae", **TINY), folder,
+                    {"preset": "tiny_vae", "dataset": {"name": "mnist"}, "metrics": {"elbo": figure}})
+    return folder, figure
+
+
+def test_update_metrics_refuses_a_figure_from_fewer_samples(measured):
+    from zoo import pretrained
+
+    folder, figure = measured
+    fewer = {"elbo": {**figure, "value": 2.0, "n": 2000}}
+    with pytest.raises(ValueError, match=r"elbo \(recorded n=10,000, new n=2,000\).*allow_fewer=True"):
+        pretrained.update_metrics(folder, fewer)
+    assert pretrained.verify(folder)["metrics"]["elbo"]["n"] == 10000
+    # As many samples or more replace it; fewer only when asked.
+    pretrained.update_metrics(folder, {"elbo": {**figure, "value": 3.0}})
+    assert pretrained.update_metrics(folder, fewer, allow_fewer=True)["metrics"]["elbo"]["n"] == 2000
+
+
+def test_export_refuses_a_preset_folder_or_a_folder_of_other_files(vae, measured, tmp_path):
+    folder, _ = measured
+    with pytest.raises(ValueError, match=f"{folder} is a preset folder"):
+        zoo.export(vae, folder)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "photo.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="photo.jpg"):
+        zoo.export(vae, other)
+    # An older export (no list of files in parity.json): its own kinds of files may be written over.
+    from zoo.exporters import check_out_dir
+
+    old = tmp_path / "old"
+    (old / "saved_model").mkdir(parents=True)
+    (old / "decode.onnx").write_bytes(b"")
+    (old / "parity.json").write_text("{}")
+    assert check_out_dir(old) == old
+    (old / "README.txt").write_text("")
+    with pytest.raises(ValueError, match="README.txt"):
+        check_out_dir(old)
+
+
+def test_load_refuses_an_override_that_is_not_an_argument(measured):
+    folder, _ = measured
+    with pytest.raises(ValueError, match=r"\['nope'\] are not arguments of vae"):
+        zoo.load(folder, overrides={"nope": 1})
+    assert zoo.load(folder, overrides={"beta": 2.0}).beta == 2.0

@@ -8,6 +8,7 @@ previous version intact.
 import contextlib
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -94,20 +95,54 @@ def sha256(path):
     return digest.hexdigest()
 
 
+# A grid is refused beyond this many bytes (8-bit pixels), or beyond this many pixels a side
+# (libpng's default limit for reading; few viewers open more): it could not be used if it were written.
+MAX_GRID_BYTES = 2**31
+MAX_GRID_SIDE = 1_000_000
+
+
+def grid_shape(image_shape, n, nrow=None, pad=2):
+    """`(height, width, channels)` of the grid of `n` images that `image_grid` tiles, or a ValueError if absurd."""
+    h, w, c = (int(d) for d in image_shape)
+    n = int(n)
+    nrow = int(nrow or math.ceil(math.sqrt(n)))
+    if n < 1 or nrow < 1:
+        raise ValueError(f"a grid needs at least one image and one image per row, got {n} images, {nrow} per row")
+    ncol = math.ceil(n / nrow)
+    shape = (ncol * (h + pad) + pad, nrow * (w + pad) + pad, c)
+    size = math.prod(shape)
+    if size > MAX_GRID_BYTES or max(shape[:2]) > MAX_GRID_SIDE:
+        raise ValueError(f"a grid of {n} images of {h}x{w}x{c}, {nrow} per row, would be {shape[1]}x{shape[0]} "
+                         f"pixels ({size / 2**30:.1f} GiB); grids are limited to {MAX_GRID_BYTES / 2**30:.0f} GiB "
+                         f"and {MAX_GRID_SIDE:,} pixels a side: write fewer images")
+    return shape
+
+
 def image_grid(images, nrow=None):
-    """Tiles a batch (N, H, W, C) in [0, 1] into one uint8 image with a 2-pixel gap."""
+    """Tiles a batch (N, H, W, C) in [0, 1] into one uint8 image with a 2-pixel gap.
+
+    Raises:
+        ValueError: the batch is not (N, H, W, C), or the grid would be absurdly
+            large (`MAX_GRID_BYTES`, `MAX_GRID_SIDE`); checked before anything is allocated.
+    """
     import numpy as np
 
-    images = np.asarray(images, dtype=np.float32)
-    n, h, w, c = images.shape
+    shape = np.shape(images)
+    if len(shape) != 4:
+        raise ValueError(f"a grid takes a batch of images (N, H, W, C), got shape {shape}")
+    n, h, w, c = shape
     nrow = nrow or int(np.ceil(np.sqrt(n)))
+    grid_shape((h, w, c), n, nrow)
     ncol = int(np.ceil(n / nrow))
     pad = 2
-    grid = np.ones((ncol * (h + pad) + pad, nrow * (w + pad) + pad, c), np.float32)
-    for i, img in enumerate(images):
+    # Each tile is rounded to 8 bits as it is placed: the grid is never held as float32.
+    grid = np.full((ncol * (h + pad) + pad, nrow * (w + pad) + pad, c), 255, np.uint8)
+    for i in range(n):
         r, k = divmod(i, nrow)
-        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + k * (w + pad) : pad + k * (w + pad) + w] = img
-    return (np.clip(grid, 0, 1) * 255 + 0.5).astype(np.uint8)
+        tile = np.asarray(images[i], dtype=np.float32)
+        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + k * (w + pad) : pad + k * (w + pad) + w] = (
+            np.clip(tile, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return grid
 
 
 def save_grid(images, path, nrow=None):

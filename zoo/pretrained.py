@@ -62,7 +62,7 @@ def verify(folder):
     return meta
 
 
-def load(name_or_path, precision=None, compile=False):
+def load(name_or_path, precision=None, compile=False, overrides=None):
     """Loads a trained model from a preset name or folder, verified and in safe mode.
 
     Args:
@@ -71,6 +71,9 @@ def load(name_or_path, precision=None, compile=False):
         precision: optional dtype policy to build the model under (default:
             the current global policy).
         compile: also compile with the preset's recipe optimizer, for fine-tuning.
+        overrides: optional architecture arguments that replace the preset's own
+            (arguments that add no weights, such as a GAN's `augment` policy
+            for fine-tuning on few images); the model's config records them.
 
     Returns:
         The built model with its trained weights; `model.preset_metadata` holds
@@ -88,7 +91,7 @@ def load(name_or_path, precision=None, compile=False):
     folder = resolve(name_or_path)
     meta = verify(folder)
     # Imports the architecture's module, which registers its class with Keras.
-    get_architecture(meta.get("architecture"))
+    cls = get_architecture(meta.get("architecture"))
     try:
         config = json.loads((folder / "config.json").read_text())
     except json.JSONDecodeError as err:
@@ -97,6 +100,13 @@ def load(name_or_path, precision=None, compile=False):
         config.get("registered_name", "")
     ).startswith("zoo>"):
         raise PresetError(f"{folder / 'config.json'} does not describe a zoo model")
+    if overrides:
+        recorded = config.get("config") if isinstance(config.get("config"), dict) else {}
+        unknown = sorted(set(overrides) - constructor_arguments(cls))
+        if unknown:
+            raise ValueError(f"overrides {unknown} are not arguments of {meta.get('architecture')}; "
+                             f"its preset sets {sorted(recorded)}")
+        config = {**config, "config": {**recorded, **overrides}}
     scope = policy_scope(precision) if precision else contextlib.nullcontext()
     with scope:
         try:
@@ -110,6 +120,22 @@ def load(name_or_path, precision=None, compile=False):
     if compile:
         compile_for_finetuning(model, meta)
     return model
+
+
+def constructor_arguments(cls):
+    """Names of the arguments `cls(...)` takes, its parents' included where a constructor passes `**kwargs` on."""
+    import inspect
+
+    names = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = inspect.signature(klass.__init__).parameters
+        names |= {n for n, p in list(parameters.items())[1:]
+                  if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)}
+        if not any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            break
+    return names
 
 
 def compile_for_finetuning(model, meta, learning_rate=None):
@@ -240,15 +266,40 @@ def save(model, out_dir, metadata, extra=None):
     return meta
 
 
-def update_metrics(name_or_path, metrics, replace=False, notes=None, images=None):
+class FewerSamplesError(ValueError):
+    """A recorded figure would be replaced by one measured on fewer samples."""
+
+
+def check_not_fewer(recorded, metrics):
+    """Raises FewerSamplesError if a figure of `metrics` was measured on fewer samples than its recorded one."""
+    fewer = []
+    for name, new in metrics.items():
+        old = recorded.get(name)
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            continue
+        n_old, n_new = old.get("n"), new.get("n")
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (n_old, n_new))
+        if numbers and n_new < n_old:
+            fewer.append(f"{name} (recorded n={n_old:,}, new n={n_new:,})")
+    if fewer:
+        raise FewerSamplesError(
+            f"refusing to replace recorded figures with ones measured on fewer samples: {'; '.join(fewer)}. "
+            "Measure with at least the recorded n, or pass allow_fewer=True (`zoo eval --allow-fewer`) "
+            "to replace them anyway")
+
+
+def update_metrics(name_or_path, metrics, replace=False, notes=None, images=None, allow_fewer=False):
     """Merges measured figures into a preset's metadata and rewrites its card, atomically.
 
     The folder is verified first, rebuilt beside itself with the new
     `metadata.json` and `MODEL_CARD.md`, and swapped in whole, so its files and
-    checksums always agree.
+    checksums always agree. A recorded figure is never quietly downgraded: one
+    measured on fewer samples (a smaller `n`) than the figure it would
+    replace is refused, unless `allow_fewer`.
 
     Args:
         replace: drop the figures not in `metrics` (a full re-measure).
+        allow_fewer: replace figures with ones measured on fewer samples.
         notes: card sections `{heading: markdown}` to add or replace (the
             recipe's own, when it learns to say more about its figures).
         images: grids `{filename.png: (batch in [0, 1], nrow)}` to add or
@@ -256,11 +307,18 @@ def update_metrics(name_or_path, metrics, replace=False, notes=None, images=None
 
     Returns:
         The new metadata.
+
+    Raises:
+        FewerSamplesError: (a ValueError) a figure of `metrics` was measured on
+            fewer samples than the recorded one, and not `allow_fewer`; the
+            message names each figure and both n's.
     """
     import shutil
 
     folder = resolve(name_or_path)
     meta = verify(folder)
+    if not allow_fewer:
+        check_not_fewer(meta.get("metrics", {}), metrics)
     meta["metrics"] = dict(metrics) if replace else {**meta.get("metrics", {}), **metrics}
     meta["notes"] = {**meta.get("notes", {}), **(notes or {})}
     new_images = dict(images or {})

@@ -130,6 +130,79 @@ def check_onnx(path, specs, reference, classes=10):
     return _max_error(reference, session.run(None, feeds))
 
 
+PARITY_FILE = "parity.json"
+
+
+def check_out_dir(out_dir):
+    """Refuses an output folder the export would spoil: a preset folder, or a non-empty folder it did not write.
+
+    An earlier export's folder (its `parity.json` and the files that lists, or
+    for an older export its `saved_model/` and `*.onnx`) may be written over;
+    a folder that does not exist yet, or is empty, is fine.
+
+    Raises:
+        ValueError: naming the folder and what it found there.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.exists():
+        return out_dir
+    if not out_dir.is_dir():
+        raise ValueError(f"export folder {out_dir} is a file, not a folder")
+    # Hidden names are the export's own scratch and staging folders (`.export.*`, atomic renames).
+    found = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
+    if not found:
+        return out_dir
+    if "metadata.json" in found:
+        suggestion = out_dir.parent / f"{out_dir.name}_export"
+        raise ValueError(f"{out_dir} is a preset folder (it has metadata.json): an export would write its files "
+                         f"among the preset's; export to a new folder, e.g. {suggestion}")
+    if PARITY_FILE not in found:
+        raise ValueError(f"{out_dir} is not empty and holds no earlier export (no {PARITY_FILE}); it has "
+                         f"{_listing(found)}: export to a new or empty folder")
+    ours = set(earlier_export_files(out_dir))
+    others = [name for name in found if name != PARITY_FILE and name not in ours]
+    if others:
+        raise ValueError(f"{out_dir} holds an earlier export and files it did not write: {_listing(others)}; "
+                         "export to a new or empty folder")
+    return out_dir
+
+
+def earlier_export_files(out_dir):
+    """The files of an earlier export in `out_dir` that are still there: those its parity.json lists
+    (an export from before it listed them: `saved_model` and `*.onnx`)."""
+    out_dir = Path(out_dir)
+    try:
+        listed = json.loads((out_dir / PARITY_FILE).read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if isinstance(listed, list):
+        return sorted(str(name) for name in listed if (out_dir / str(name)).exists())
+    if not (out_dir / PARITY_FILE).is_file():
+        return []
+    return sorted(p.name for p in out_dir.iterdir() if p.name == "saved_model" or p.name.endswith(".onnx"))
+
+
+def _listing(names, most=5):
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def label_range(model):
+    """How many values the integer batch inputs of a model's functions take: its classes or identities.
+
+    Example inputs draw labels from [0, label_range): an out-of-range label
+    one-hot encodes to zeros and would test nothing. None for a model without labels.
+    """
+    from zoo.capabilities import Conditional
+    from zoo.models.autoencoder.autoencoder import SwapAutoencoder
+
+    if isinstance(model, Conditional):
+        return model.num_classes
+    if isinstance(model, SwapAutoencoder):
+        return model.identities
+    return None
+
+
 def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, atol=1e-4, verbose=True):
     """Exports `model` and checks each export against the Keras model.
 
@@ -146,10 +219,13 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
         verbose: print each parity error.
 
     Returns:
-        `{"saved_model": {fn: err}, "onnx": {fn: err}}`, also in `parity.json`.
+        `{"saved_model": {fn: err}, "onnx": {fn: err}}`, also in `parity.json`
+        (which lists the files the export wrote).
 
     Raises:
         ExportParityError: an export differs from Keras by more than `atol`.
+        ValueError: bad formats or functions, or `out_dir` is a preset folder
+            or a non-empty folder this export did not write (`check_out_dir`).
 
     Example:
         >>> zoo.export(zoo.load("vae_mnist"), "exported/")
@@ -161,6 +237,7 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ValueError(f"formats must be a non-empty subset of {FORMATS}, got {formats}")
+    out_dir = check_out_dir(out_dir)
     clone = float32_clone(model)
     available = clone.inference_functions()
     if not available:
@@ -170,11 +247,10 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
     if unknown:
         raise ValueError(f"unknown functions {unknown}; {type(model).__name__} has {sorted(available)}")
     chosen = {n: available[n] for n in names}
-    classes = getattr(clone, "identities", None) or getattr(clone, "num_classes", None) or 10
+    classes = label_range(clone) or 10
     reference = {n: fn(*[_constant(v) for v in example_inputs(specs, classes=classes)])
                  for n, (fn, specs) in chosen.items()}
 
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # Everything is written and checked in a scratch folder first, then moved
     # into place: a failed check or a kill leaves the previous export as it was.
@@ -189,7 +265,7 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
         if "onnx" in formats:
             report["onnx"] = {}
             for name, (fn, specs) in chosen.items():
-                if name in getattr(clone, "onnx_excluded", ("sample",)):
+                if name in clone.onnx_excluded:
                     continue
                 filename = (onnx_names or {}).get(name, f"{name}.onnx")
                 export_onnx(fn, specs, scratch / filename)
@@ -202,8 +278,10 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
         worst = [(fmt, n, e) for fmt, errs in report.items() for n, e in errs.items() if not e <= atol]
         if worst:
             raise ExportParityError(f"exports differ from Keras by more than {atol}: {worst}")
-        write_json(scratch / "parity.json", {"atol": atol, "max_abs_error": report})
-        for name in [*written, "parity.json"]:
+        # The files of the folder's export: this one's, and an earlier one's it leaves in place.
+        files = sorted({*written, *earlier_export_files(out_dir)})
+        write_json(scratch / PARITY_FILE, {"atol": atol, "max_abs_error": report, "files": files})
+        for name in [*written, PARITY_FILE]:
             _move_into_place(scratch / name, out_dir / name)
     return report
 
