@@ -96,3 +96,142 @@ def test_sample_a_committed_preset_by_name(name, tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert tf.io.decode_png((tmp_path / "grid.png").read_bytes()).shape == (8 * 30 + 2, 8 * 30 + 2, 1)
+
+
+def run_python(code):
+    """Runs `code` in a fresh interpreter (as a user's shell would), returning its completed process."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+def test_list_and_info_answer_without_tensorflow():
+    from zoo.registry import architecture_names, presets
+
+    result = run_python(
+        "import sys\n"
+        "from zoo.cli import main\n"
+        "assert main(['list']) == 0\n"
+        "assert main(['info', 'vae']) == 0\n"
+        "assert main(['info', 'vae_mnist' if 'vae_mnist' in __import__('zoo').list_models(pretrained=True) "
+        "else 'vae']) == 0\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "False False"
+    for name in [*architecture_names(), *presets(), *exported_presets()]:
+        assert name in lines, f"zoo list does not print {name}"
+    assert "architecture vae: zoo.models.vae.vae.VAE" in lines and "Convolutional VAE." in lines
+
+
+def test_sample_refuses_an_absurd_count_before_loading_and_writes_nothing(trained, tmp_path):
+    out = tmp_path / "grid.png"
+    result = run_python(
+        "import sys\n"
+        "from zoo.cli import main\n"
+        f"code = main(['sample', {str(trained)!r}, '-n', '100000000', '--out', {str(out)!r}])\n"
+        "print(code, 'tensorflow' in sys.modules)\n"
+    )
+    assert result.stdout.split() == ["2", "False"], result.stderr
+    assert "sample at most" in result.stderr and "100000000" in result.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", [p for p in exported_presets() if p == "vae_mnist"])
+def test_sample_refuses_the_issues_count_for_a_committed_preset(name, tmp_path, capsys):
+    assert main(["sample", name, "-n", "100000000", "--out", str(tmp_path / "grid.png")]) == 2
+    err = capsys.readouterr().err
+    assert "28, 28, 1" in err and "sample at most" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_sample_of_a_model_that_cannot_sample_names_the_capability(tmp_path):
+    from zoo import pretrained
+
+    folder = tmp_path / "tiny_ae"
+    pretrained.save(zoo.create("ae", image_shape=(8, 8, 1), latent_dim=2, hidden=[4]), folder,
+                    {"preset": "tiny_ae", "dataset": {"name": "mnist"}})
+    with pytest.raises(SystemExit, match="has no Sampler capability"):
+        main(["sample", str(folder), "--out", str(tmp_path / "g.png")])
+    with pytest.raises(SystemExit, match="traverse"):
+        main(["traverse", str(folder), "--out", str(tmp_path / "t.png")])
+    assert not (tmp_path / "g.png").exists()
+
+
+def fake_figures(count):
+    """Stands in for `zoo.metrics.evaluate.evaluate`: one figure, measured on `count` images."""
+    from zoo.metrics.evaluate import metric
+
+    def evaluate(model, dataset, n=10000, metrics=None, **kwargs):
+        return {"recon_mse": metric(0.5, "mse", "test", count, "stand-in", False)}
+
+    return evaluate
+
+
+def test_eval_prints_only_unless_asked_to_record_and_never_quietly_with_fewer_samples(trained, tmp_path,
+                                                                                       monkeypatch, capsys):
+    import shutil
+
+    import zoo.metrics.evaluate
+
+    folder = tmp_path / "preset"
+    shutil.copytree(trained, folder)
+    read = lambda: json.loads((folder / "metadata.json").read_text())["metrics"]  # noqa: E731
+    before = read()
+    monkeypatch.setattr(zoo.metrics.evaluate, "evaluate", fake_figures(10000))
+    assert main(["eval", str(folder), "--data", "mnist"]) == 0
+    assert "--record" in capsys.readouterr().out
+    assert read() == before, "zoo eval wrote figures it was not asked to record"
+    assert main(["eval", str(folder), "--data", "mnist", "--record"]) == 0
+    assert read()["recon_mse"]["n"] == 10000
+
+    monkeypatch.setattr(zoo.metrics.evaluate, "evaluate", fake_figures(2000))
+    assert main(["eval", str(folder), "--data", "mnist", "--n", "2000", "--record"]) == 2
+    out, err = capsys.readouterr()
+    assert "recon_mse" in out, "the figures measured are printed even when not recorded"
+    assert "recon_mse" in err and "10,000" in err and "2,000" in err and "--allow-fewer" in err
+    assert read()["recon_mse"]["n"] == 10000
+    assert main(["eval", str(folder), "--data", "mnist", "--n", "2000", "--record", "--allow-fewer"]) == 0
+    assert read()["recon_mse"]["n"] == 2000
+    zoo.load(folder)  # checksums still agree
+
+
+def test_export_refuses_a_preset_folder_and_a_folder_it_did_not_write(trained, tmp_path, capsys):
+    import shutil
+
+    preset = tmp_path / "preset"
+    shutil.copytree(trained, preset)
+    files = sorted(p.name for p in preset.iterdir())
+    assert main(["export", str(preset), "--out", str(preset)]) == 2
+    err = capsys.readouterr().err
+    assert str(preset) in err and "metadata.json" in err and "preset folder" in err
+    assert sorted(p.name for p in preset.iterdir()) == files
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert main(["export", str(preset), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert str(mine) in err and "notes.txt" in err
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+def test_export_writes_over_an_earlier_export(trained, tmp_path):
+    out = tmp_path / "exp"
+    assert main(["export", str(trained), "--out", str(out), "--formats", "onnx"]) == 0
+    onnx_files = json.loads((out / "parity.json").read_text())["files"]
+    assert onnx_files and all(name.endswith(".onnx") for name in onnx_files)
+    # A second export of another format keeps the first one's files, and parity.json lists them all.
+    assert main(["export", str(trained), "--out", str(out), "--formats", "saved_model"]) == 0
+    listed = json.loads((out / "parity.json").read_text())["files"]
+    assert listed == sorted([*onnx_files, "saved_model"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*listed, "parity.json"])
+    assert main(["export", str(trained), "--out", str(out), "--formats", "onnx"]) == 0
+
+
+def test_train_takes_a_builtin_sets_image_shape():
+    from zoo.uses import training_image_shape
+
+    assert training_image_shape("vae", "cifar10", {})[0] == (32, 32, 3)
+    assert training_image_shape("vae", "mnist", {})[0] == (28, 28, 1)
+    assert training_image_shape("vae", "mnist", {"image_shape": [8, 8, 1]})[0] == (8, 8, 1)
+    assert training_image_shape("vae", "some/folder", {})[0] is None  # the architecture's default

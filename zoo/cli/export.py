@@ -1,0 +1,19 @@
+"""`zoo export`: a SavedModel and ONNX files, each checked against the Keras model."""
+
+from zoo import uses
+
+
+def cmd_export(args):
+    done = uses.export_preset(args.name, args.out, formats=args.formats.split(","), atol=args.atol)
+    print(f"wrote {args.out}; largest difference from Keras {done['worst']:.3g} (limit {args.atol})")
+
+
+def register(add):
+    p = add("export", cmd_export,
+            "Export a model to a SavedModel and ONNX, checking parity with Keras (into a new or empty folder, "
+            "or over an earlier export)",
+            "zoo export vae_mnist --out exported/")
+    p.add_argument("name")
+    p.add_argument("--out", required=True)
+    p.add_argument("--formats", default="saved_model,onnx")
+    p.add_argument("--atol", type=float, default=1e-4)

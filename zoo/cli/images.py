@@ -1,0 +1,120 @@
+"""Commands that write images: sample, reconstruct, traverse, plot-latent, swap, denoise, real-or-fake."""
+
+from zoo import uses
+from zoo.cli.parsing import int_list
+
+
+def cmd_sample(args):
+    labels = None if args.labels is None else int_list(args.labels, "--labels")
+    done = uses.sample_grid(args.name, args.out, n=args.n, seed=args.seed, labels=labels, per_label=args.per_label)
+    if labels is None:
+        print(f"wrote {args.out}: {done['n']} samples of {args.name} (seed {args.seed})")
+    else:
+        print(f"wrote {args.out}: rows are labels {','.join(map(str, labels))}, {done['per_label']} samples each "
+              f"(seed {args.seed})")
+
+
+def cmd_reconstruct(args):
+    done = uses.reconstruct_grid(args.name, args.data, args.out, n=args.n)
+    print(f"wrote {args.out}: rows alternate input / reconstruction; MSE {done['mse']:.5f} on these "
+          f"{done['n']} images")
+
+
+def cmd_traverse(args):
+    dims = None if args.dims is None else int_list(args.dims, "--dims")
+    done = uses.traverse_grid(args.name, args.out, data=args.data, index=args.index, dims=dims, rows=args.rows,
+                              value_range=args.range, steps=args.steps, label=args.label)
+    print(f"wrote {args.out}: row r sets code coordinate dims[r] to {args.steps} values in "
+          f"[-{args.range}, {args.range}], the others fixed at test image {args.index}'s code; "
+          f"dims {done['dims']} ({done['why']})")
+
+
+def cmd_plot_latent(args):
+    done = uses.latent_map(args.name, args.out, data=args.data, split=args.split, n=args.n)
+    how = "the first 2 principal directions of the code" if done["projected"] else "the code plane"
+    print(f"wrote {args.out}: {done['n']} {done['dataset']} {done['split']} images in {how}, coloured by label")
+
+
+def cmd_swap(args):
+    uses.swap_grid(args.name, args.data, args.out, to=args.to, n=args.n)
+    print(f"wrote {args.out}: rows alternate input / redrawn by identity {args.to}'s decoder")
+
+
+def cmd_denoise(args):
+    done = uses.denoise_grid(args.name, args.out, data=args.data, noise=args.noise, kind=args.kind, n=args.n,
+                             seed=args.seed)
+    p = done["psnr"]
+    print(f"PSNR on {done['n']} {done['dataset']} test images, {args.kind} noise {args.noise}: "
+          f"noisy {p['noisy']:.2f} dB, 3x3 median {p['median']:.2f} dB, {args.name} {p['model']:.2f} dB")
+    print(f"wrote {args.out}: rows are clean, noisy, median filter, {args.name}")
+
+
+def cmd_real_or_fake(args):
+    done = uses.real_or_fake(args.name, args.out, data=args.data, n=args.n, per_row=args.per_row, seed=args.seed)
+    print(f"wrote {args.out} and its answer key {done['key']}")
+
+
+def register(add):
+    p = add("sample", cmd_sample, "Write a grid of samples from a pretrained model",
+            "zoo sample vae_mnist -n 64 --seed 0 --out grid.png")
+    p.add_argument("name", help="preset name or preset folder")
+    p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--labels", help="comma-separated class labels, for conditional models: a row each")
+    p.add_argument("--per-label", type=int, default=10, help="samples per label row (default 10)")
+    p.add_argument("--out", default="samples.png", help="PNG file to write")
+
+    p = add("reconstruct", cmd_reconstruct, "Write test images beside their reconstructions",
+            "zoo reconstruct vae_mnist --data mnist --out rec.png")
+    p.add_argument("name")
+    p.add_argument("--data", required=True, help="built-in data set name or image folder")
+    p.add_argument("-n", type=int, default=32)
+    p.add_argument("--out", default="reconstructions.png")
+
+    p = add("traverse", cmd_traverse, "Vary one code coordinate at a time from a test image's code",
+            "zoo traverse vae_mnist --out t.png")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--index", type=int, default=0, help="which test image (default 0)")
+    p.add_argument("--dims", help="comma-separated coordinates, a row each (default: the most used)")
+    p.add_argument("--rows", type=int, default=8, help="how many coordinates by default (8)")
+    p.add_argument("--range", type=float, default=3.0, help="values from -RANGE to RANGE (default 3)")
+    p.add_argument("--steps", type=int, default=9, help="values per row (default 9)")
+    p.add_argument("--label", type=int, help="class label, for conditional models")
+    p.add_argument("--out", default="traversal.png")
+
+    p = add("plot-latent", cmd_plot_latent, "Draw a data set in a model's code plane, coloured by label",
+            "zoo plot-latent ae2d_mnist --out map.png")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--split", default="test")
+    p.add_argument("-n", type=int, default=None, help="number of images (default: the whole split)")
+    p.add_argument("--out", default="map.png")
+
+    p = add("swap", cmd_swap, "Redraw faces with another identity's decoder (face swap)",
+            "zoo swap swap_ae_att_faces --data att_faces --to 1 --out swaps.png")
+    p.add_argument("name")
+    p.add_argument("--data", required=True, help="built-in data set or image folder of faces")
+    p.add_argument("--to", type=int, default=1, help="the identity whose decoder draws them")
+    p.add_argument("-n", type=int, default=16)
+    p.add_argument("--out", default="swaps.png")
+
+    p = add("denoise", cmd_denoise, "Denoise noisy test images; PSNR beside the noisy input and a median filter",
+            "zoo denoise denoising_ae_mnist --noise 0.5 --out denoised.png")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (default: the preset's own)")
+    p.add_argument("--noise", type=float, default=0.5, help="noise level (default 0.5)")
+    p.add_argument("--kind", default="gaussian", choices=["gaussian", "masking", "salt_pepper"])
+    p.add_argument("-n", type=int, default=1000, help="test images to measure on (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="denoised.png")
+
+    p = add("real-or-fake", cmd_real_or_fake,
+            "Write a quiz grid mixing real test images and samples, with the answer key beside it",
+            "zoo real-or-fake dcgan_mnist --out quiz.png")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set or image folder of real images (default: the preset's own)")
+    p.add_argument("-n", type=int, default=16, help="images in the grid, half of them real (default 16)")
+    p.add_argument("--per-row", type=int, help="images per row (default: a square grid)")
+    p.add_argument("--seed", type=int, default=0, help="fixes the order, the real images and the samples")
+    p.add_argument("--out", default="quiz.png", help="PNG to write; the key goes to <name>_answers.txt")

@@ -1,0 +1,637 @@
+"""What the `zoo` command does, as library functions: one per command, just below the command line.
+
+Each function takes names and paths (a preset name or folder, a built-in data
+set or a folder of images), loads what it needs, checks that the model has
+the capability the use needs, does the work, writes its files atomically and
+returns what it found, for the caller to print. A use the model cannot serve
+raises `NotApplicable` (a `ValueError`), naming the capability it lacks.
+
+    >>> from zoo import uses
+    >>> uses.sample_grid("vae_mnist", "grid.png", n=64, seed=0)
+    {'n': 64, 'labels': None, 'per_label': None}
+    >>> uses.traverse_grid("vae_mnist", "t.png")["why"]
+    'the most used by mean KL: z3 4.21 nats, ...'
+
+Only the standard library is imported here at module level: `describe`
+(`zoo info`) answers without TensorFlow, and the rest import what they need
+when called.
+"""
+
+import ast
+import importlib.util
+import json
+import math
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+class NotApplicable(ValueError):
+    """The model lacks the capability a use needs; the message names the capability."""
+
+
+def require(model, capability, name, hint=""):
+    """Raises `NotApplicable` unless `model` is an instance of `capability` (a class, or a tuple of them)."""
+    if isinstance(model, capability):
+        return model
+    wanted = capability if isinstance(capability, tuple) else (capability,)
+    names = " or ".join(c.__name__ for c in wanted)
+    methods = sorted({m for c in wanted for m in CAPABILITY_METHODS.get(c.__name__, ())})
+    what = f" ({', '.join(m + '()' for m in methods)})" if methods else ""
+    raise NotApplicable(f"{name} is a {getattr(model, 'arch', type(model).__name__)}, which has no "
+                        f"{names} capability{what}" + (f"; {hint}" if hint else ""))
+
+
+# What each capability provides, for the messages of `require`.
+CAPABILITY_METHODS = {
+    "Sampler": ("sample",),
+    "Generator": ("sample", "generate", "latent_codes"),
+    "Autoencoder": ("encode", "decode", "reconstruct"),
+    "LikelihoodBound": ("elbo", "log_prob"),
+    "ExactLikelihood": ("log_prob", "bits_per_dim"),
+    "Translator": ("translate",),
+    "Denoiser": ("denoise",),
+    "Classifier": ("classify",),
+    "SwapAutoencoder": ("swap",),
+    "LatentVariableModel": ("traverse",),
+}
+
+
+def load(name, overrides=None):
+    """A verified preset (name or folder); see `zoo.pretrained.load`."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from zoo.pretrained import load as load_preset
+
+    return load_preset(name, overrides=overrides)
+
+
+def own_dataset(model, data=None):
+    """`data`, else the data set the preset `model` was trained on."""
+    return data or model.preset_metadata["dataset"]["name"]
+
+
+# ---- catalogue (no TensorFlow) ------------------------------------------------------------
+
+
+def class_doc(where):
+    """The docstring of the class at `"module:Class"`, read from its source without importing it."""
+    module, _, name = where.partition(":")
+    try:
+        spec = importlib.util.find_spec(module)
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (ImportError, AttributeError, TypeError, OSError, SyntaxError):
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return ast.get_docstring(node) or ""
+    return ""
+
+
+def describe(name):
+    """What `zoo info` shows, read without importing TensorFlow.
+
+    Returns:
+        For an architecture: `{"kind": "architecture", "name", "class"
+        ("module:Class"), "doc", "presets"}`. For a preset: `{"kind":
+        "preset", "name", "trained", "folder", "metadata" (None when not
+        trained), "entry" (its catalogue entry, {} for a folder of one's own)}`.
+
+    Raises:
+        ValueError: an unknown name (with the closest known ones), or a folder
+            that is not a preset.
+    """
+    from zoo.registry import catalogue, exports_dir, resolve
+
+    archs, table = catalogue()
+    if name in archs:
+        return {"kind": "architecture", "name": name, "class": archs[name], "doc": class_doc(archs[name]),
+                "presets": sorted(p for p, e in table.items() if e.get("arch") == name)}
+    if name in table and not (exports_dir() / name / "metadata.json").is_file():
+        return {"kind": "preset", "name": name, "trained": False, "folder": None, "metadata": None,
+                "entry": table[name]}
+    from zoo.pretrained import read_metadata
+
+    folder = resolve(name)
+    meta = read_metadata(folder)
+    return {"kind": "preset", "name": meta.get("preset", name), "trained": True, "folder": str(folder),
+            "metadata": meta, "entry": table.get(meta.get("preset"), {})}
+
+
+# ---- data ------------------------------------------------------------------------------
+
+
+def builtin_dataset(name, what="data"):
+    """`name` if it is a built-in data set, else a ValueError listing them."""
+    import zoo.data
+
+    if name not in zoo.data.BUILTIN:
+        raise ValueError(f"{what} must be a built-in data set (one of {sorted(zoo.data.BUILTIN)}), got {name!r}")
+    return name
+
+
+def check_data(data):
+    """`data` if it is a built-in set or an existing folder, else a ValueError naming both kinds."""
+    import zoo.data
+
+    if data not in zoo.data.BUILTIN and not os.path.isdir(data):
+        raise ValueError(f"data must be one of {sorted(zoo.data.BUILTIN)} or a folder of images; "
+                         f"{data!r} is neither")
+    return data
+
+
+def dataset(data, image_shape, batch_size, split="train", take=None, seed=0, data_dir=None, with_labels=False):
+    """A built-in set by name, or a folder of images: a batched `tf.data.Dataset` of `image_shape` images.
+
+    `with_labels` (a conditional model's training) reads a folder's class
+    sub-folders as labels. A folder is shuffled only for the train split.
+    """
+    import zoo.data
+
+    if check_data(data) in zoo.data.BUILTIN:
+        return zoo.data.load(data, split=split, batch_size=batch_size, image_shape=image_shape,
+                             take=take, seed=seed, data_dir=data_dir, with_labels=with_labels)
+    return zoo.data.image_folder(data, image_shape=image_shape, batch_size=batch_size, seed=seed,
+                                 with_labels=with_labels, shuffle=split == "train")
+
+
+def images_of(data, image_shape, n=None, split="test", batch_size=512):
+    """Up to `n` images (all with `n=None`) of a built-in set's split or of a folder, float32 NHWC."""
+    import numpy as np
+
+    ds = dataset(data, image_shape, batch_size if n is None else n, split=split, take=n)
+    out, have = [], 0
+    for batch in ds:
+        out.append(np.asarray(batch[0] if isinstance(batch, tuple) else batch))
+        have += len(out[-1])
+        if n is not None and have >= n:
+            break
+    if not out:
+        return np.zeros((0, *image_shape), np.float32)
+    return np.concatenate(out)[:n]
+
+
+def interleaved_rows(top, bottom, per_row=8):
+    """Rows alternating `top[i:i+k]` and `bottom[i:i+k]` (inputs over outputs), and the row length k."""
+    import numpy as np
+
+    per_row = min(len(top), per_row)
+    rows = []
+    for i in range(0, len(top), per_row):
+        rows += [top[i:i + per_row], bottom[i:i + per_row]]
+    return np.concatenate(rows), per_row
+
+
+# ---- images ----------------------------------------------------------------------------
+
+
+def preset_image_shape(name):
+    """The image shape in a preset folder's config.json, read without loading the model (None if unreadable)."""
+    from zoo.registry import resolve
+
+    try:
+        config = json.loads((resolve(name) / "config.json").read_text())
+        shape = config.get("config", {}).get("image_shape") or config.get("build_config", {}).get("image_shape")
+        return tuple(int(d) for d in shape) if shape else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None  # loading then says what is wrong with the folder
+
+
+def sample_grid(name, out, n=64, seed=0, labels=None, per_label=10):
+    """Writes a PNG grid of a model's samples; with `labels`, one row of `per_label` samples per label.
+
+    The count is checked against the preset's image shape before the model is
+    loaded: a grid too large to hold is refused at once, and no file is written.
+
+    Returns:
+        `{"n": images drawn, "labels": labels or None, "per_label": ...}`.
+    """
+    import numpy as np
+
+    from zoo.capabilities import Sampler, check_sample_count
+    from zoo.checks import check_count
+    from zoo.io import save_grid
+
+    if labels is not None:
+        labels = [int(v) for v in labels]
+        per_label = check_count(per_label, "per_label")
+        if not labels:
+            raise ValueError("labels must name at least one class")
+    total = check_count(n) if labels is None else len(labels) * per_label
+    shape = preset_image_shape(name)
+    if shape is not None:
+        check_sample_count(total, shape)
+    model = require(load(name), Sampler, name, "sampling needs a model that draws images (a VAE, a GAN, a mixture)")
+    if labels is None:
+        images = model.sample(total, seed=seed)
+        save_grid(images, out)
+    else:
+        images = model.sample(total, seed=seed, labels=np.repeat(np.asarray(labels, np.int32), per_label))
+        save_grid(images, out, nrow=per_label)
+    return {"n": len(images), "labels": labels, "per_label": per_label if labels is not None else None}
+
+
+def reconstruct_grid(name, data, out, n=32):
+    """Writes test images over their reconstructions; returns `{"n", "mse"}` (mean over these images)."""
+    import numpy as np
+
+    from zoo.capabilities import Autoencoder
+    from zoo.io import save_grid
+
+    model = require(load(name), Autoencoder, name, "reconstruction needs an encoder and a decoder")
+    x = images_of(data, model.image_shape, n)
+    rec = model.reconstruct(x)
+    grid, per_row = interleaved_rows(x, rec)
+    save_grid(grid, out, nrow=per_row)
+    return {"n": len(x), "mse": float(np.mean((rec - x) ** 2))}
+
+
+def traversable(model, name):
+    """Raises `NotApplicable` unless the model has a code with a N(0, I) prior and an encoder (the VAE family)."""
+    from zoo.capabilities import Autoencoder, Generator
+    from zoo.models.vae.vae import LatentVariableModel
+
+    for capability in (Autoencoder, Generator, LatentVariableModel):
+        require(model, capability, name, "traverse varies a code with a N(0, I) prior: use a VAE-family preset")
+    return model
+
+
+def traverse_dims(model, images, rows=8, label=None):
+    """The code coordinates a traversal shows, and why: for a VAE, the `rows` most used by mean KL on `images`;
+    for another model, the first `rows`.
+
+    Returns:
+        `(dims, why)`: a list of ints and a sentence for the user.
+    """
+    import numpy as np
+
+    from zoo.checks import check_count
+    from zoo.models.vae.vae import VAE
+
+    rows = check_count(rows, "rows")
+    if isinstance(model, VAE):
+        labels = None if label is None else np.full(len(images), label)
+        order, kl = model.active_dims(images, labels=labels)
+        dims = [int(d) for d in order[:rows]]
+        return dims, "the most used by mean KL: " + ", ".join(f"z{d} {k:.2f} nats" for d, k in zip(dims, kl))
+    return list(range(min(rows, model.latent_dim))), "the first ones"
+
+
+def traverse_grid(name, out, data=None, index=0, dims=None, rows=8, value_range=3.0, steps=9, label=None):
+    """Writes a traversal: row r sets code coordinate dims[r] to `steps` values in [-range, range], the others
+    fixed at the code of test image `index`.
+
+    Returns:
+        `{"dims", "why", "index", "steps", "range"}`.
+    """
+    import numpy as np
+
+    import zoo.data
+    from zoo.checks import check_count
+    from zoo.io import save_grid
+
+    model = traversable(load(name), name)
+    data = builtin_dataset(own_dataset(model, data))
+    index = int(index)
+    if index < 0:
+        raise ValueError(f"index must be a test image's position (>= 0), got {index}")
+    steps = check_count(steps, "steps")
+    x = zoo.data.as_numpy(data, "test", take=index + 1, image_shape=model.image_shape)[index:]
+    if not len(x):
+        raise ValueError(f"{data}'s test split has no image {index}")
+    if dims is not None:
+        dims, why = [int(d) for d in dims], "as asked"
+    else:
+        pool = zoo.data.as_numpy(data, "test", take=1000, image_shape=model.image_shape)
+        dims, why = traverse_dims(model, pool, rows, label)
+    values = np.linspace(-value_range, value_range, steps)
+    grid = model.traverse(x, dims=dims, values=values, labels=None if label is None else [label])
+    save_grid(grid, out, nrow=steps)
+    return {"dims": dims, "why": why, "index": index, "steps": steps, "range": value_range}
+
+
+def latent_map(name, out, data=None, split="test", n=None):
+    """Draws a data set's images in a model's code plane, coloured by label (a wider code: its 2 principal
+    directions). Returns `{"n", "dataset", "split", "projected"}`."""
+    import numpy as np
+
+    import zoo.data
+    from zoo.capabilities import Autoencoder
+    from zoo.plots import latent_map as draw
+
+    model = require(load(name), Autoencoder, name, "plot-latent needs a model with a code (an autoencoder or a VAE)")
+    data = builtin_dataset(own_dataset(model, data))
+    x, y = zoo.data.as_numpy(data, split, with_labels=True, take=n, image_shape=model.image_shape)
+    codes = model.encode(x)
+    title = f"{name}: {data} {split} in the code plane"
+    width = codes.shape[1]
+    projected = width != 2
+    if projected:
+        # A wider code is shown through its two principal directions, and the title says so.
+        from zoo.metrics.classical import PCA
+
+        codes = PCA(2).fit(codes).transform(codes).astype(np.float32)
+        title = f"{name}: {data} {split}, first 2 principal directions of the {width}-d code"
+    draw(codes, y, zoo.data.info(data)["class_names"], out, title=title)
+    return {"n": len(x), "dataset": data, "split": split, "projected": projected}
+
+
+def denoise_grid(name, out, data=None, noise=0.5, kind="gaussian", n=1000, seed=0):
+    """Denoises noisy test images; writes rows clean / noisy / 3x3 median / the model's.
+
+    Returns:
+        `{"n", "dataset", "psnr": {"noisy", "median", "model"}}` in dB.
+    """
+    import numpy as np
+
+    import zoo.data
+    from zoo.capabilities import Denoiser
+    from zoo.io import save_grid
+    from zoo.metrics.core import psnr
+    from zoo.metrics.filters import add_noise, median_filter
+
+    model = require(load(name), Denoiser, name, "use a denoising_ae preset, e.g. denoising_ae_mnist")
+    data = builtin_dataset(own_dataset(model, data))
+    clean = zoo.data.as_numpy(data, "test", take=n, image_shape=model.image_shape)
+    noisy = add_noise(clean, kind, noise, seed=seed)
+    median, denoised = median_filter(noisy, 3), model.denoise(noisy)
+    k = min(len(clean), 10)
+    save_grid(np.concatenate([clean[:k], noisy[:k], median[:k], denoised[:k]]), out, nrow=k)
+    return {"n": len(clean), "dataset": data,
+            "psnr": {"noisy": psnr(noisy, clean), "median": psnr(median, clean), "model": psnr(denoised, clean)}}
+
+
+def swap_grid(name, data, out, to=1, n=16):
+    """Redraws faces with identity `to`'s decoder; writes inputs over swaps. Returns `{"n", "to"}`."""
+    from zoo.io import save_grid
+    from zoo.models.autoencoder.autoencoder import SwapAutoencoder
+
+    model = require(load(name), SwapAutoencoder, name, "use a swap_ae preset, e.g. swap_ae_att_faces")
+    x = images_of(data, model.image_shape, n)
+    grid, per_row = interleaved_rows(x, model.swap(x, to=to))
+    save_grid(grid, out, nrow=per_row)
+    return {"n": len(x), "to": to}
+
+
+def quiz(model, real, n=16, seed=0):
+    """A real-or-fake quiz: `n` images, half of them drawn from `real` and half sampled, in an order a seed fixes.
+
+    Returns:
+        `(images, is_real)`: float32 `(n, H, W, C)` and a bool mask, the answer key.
+        The generated images are `model.sample(count, seed=seed)`, in order.
+    """
+    import numpy as np
+
+    from zoo.checks import check_count
+
+    n = check_count(n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2 (some real, some generated), got {n}")
+    rng = np.random.default_rng(seed)
+    # Half real, half generated, in an order only the key knows.
+    is_real = rng.permutation(np.arange(n) < n // 2)
+    if is_real.sum() > len(real):
+        raise ValueError(f"there are {len(real)} real images, fewer than the {int(is_real.sum())} the quiz needs")
+    images = np.empty((n, *model.image_shape), np.float32)
+    images[is_real] = real[rng.choice(len(real), int(is_real.sum()), replace=False)]
+    images[~is_real] = model.sample(int((~is_real).sum()), seed=seed)
+    return images, is_real
+
+
+def answer_key(is_real, per_row):
+    """The quiz's key, a row of `R` (real) / `F` (generated) marks per grid row."""
+    return [" ".join("R" if r else "F" for r in is_real[i:i + per_row]) for i in range(0, len(is_real), per_row)]
+
+
+def real_or_fake(name, out, data=None, n=16, per_row=None, seed=0):
+    """Writes a quiz grid mixing real test images (up to 512 drawn from) and samples, and its answer key
+    beside it (`<out>_answers.txt`). Returns `{"key": path, "n", "data"}`."""
+    from zoo.capabilities import Sampler
+    from zoo.io import save_grid, write_bytes
+
+    model = require(load(name), Sampler, name, "the quiz needs a model that samples")
+    data = own_dataset(model, data)
+    images, is_real = quiz(model, images_of(data, model.image_shape, 512), n, seed)
+    per_row = per_row or math.ceil(math.sqrt(n))
+    save_grid(images, out, nrow=per_row)
+    key = os.path.splitext(os.fspath(out))[0] + "_answers.txt"
+    text = (f"Which image is real? {out}: {n} images, row by row; R = a real {data} test image, "
+            f"F = generated by {name} (seed {seed}).\n" + "\n".join(answer_key(is_real, per_row)) + "\n")
+    write_bytes(key, text.encode())
+    return {"key": key, "n": n, "data": data}
+
+
+# ---- measuring -------------------------------------------------------------------------
+
+
+def measure(name, n=10000, metrics=None, data=None, baselines=False, record=False, allow_fewer=False):
+    """Measures a preset on a built-in data set's test split; records the figures only with `record`.
+
+    Args:
+        metrics: names of a subset of figures, or None for all.
+        baselines: the card's figures, the classical baselines' too.
+        record: merge the figures into the preset's metadata.json and card (a
+            full `baselines` measure replaces the old set). A figure measured
+            on fewer samples than the recorded one is refused unless `allow_fewer`.
+
+    Returns:
+        `{"figures": {name: metric}, "recorded": bool, "not_recorded": why or None, "preset"}`:
+        the figures are returned even when recording is refused.
+    """
+    from zoo.metrics.evaluate import card_figures, evaluate
+    from zoo.pretrained import FewerSamplesError, update_metrics
+
+    model = load(name)
+    data = builtin_dataset(own_dataset(model, data), "eval's data")
+    figures = (card_figures if baselines else evaluate)(model, data, n=n, metrics=metrics)
+    result = {"figures": figures, "recorded": False, "not_recorded": None,
+              "preset": model.preset_metadata.get("preset", name)}
+    if record:
+        try:
+            update_metrics(name, figures, replace=baselines and not metrics, allow_fewer=allow_fewer)
+            result["recorded"] = True
+        except FewerSamplesError as err:
+            result["not_recorded"] = str(err)
+    return result
+
+
+def few_label_study(name, data=None, per_class=100, seed=0):
+    """Few-label accuracy with the model's encoder against from-scratch baselines; returns the figures."""
+    from zoo.capabilities import Autoencoder
+    from zoo.metrics.evaluate import few_label_figures
+
+    model = require(load(name), Autoencoder, name, "the few-label study needs an encoder")
+    return few_label_figures(model, builtin_dataset(own_dataset(model, data)), per_class=per_class, seed=seed)
+
+
+def outlier_auroc(name, outliers, inliers=None):
+    """AUROC of the model's `score()` for telling `outliers` (a built-in set or a folder) from `inliers`' test split.
+
+    Returns:
+        `{"auroc", "inliers", "outliers", "n_in", "n_out", "median_in", "median_out"}`.
+    """
+    import numpy as np
+
+    import zoo.data
+    from zoo.capabilities import Autoencoder, ExactLikelihood, LikelihoodBound
+    from zoo.metrics.outliers import auroc
+
+    model = require(load(name), (Autoencoder, LikelihoodBound, ExactLikelihood), name,
+                    "outlier detection needs a score()")
+    inliers = builtin_dataset(own_dataset(model, inliers), "inliers")
+    x_in = zoo.data.as_numpy(inliers, "test", image_shape=model.image_shape)
+    if os.path.isdir(outliers):
+        x_out = images_of(outliers, model.image_shape)
+    else:
+        x_out = zoo.data.as_numpy(builtin_dataset(outliers, "outliers"), "test", image_shape=model.image_shape)
+    s_in, s_out = model.score(x_in), model.score(x_out)
+    return {"auroc": float(auroc(s_in, s_out)), "inliers": inliers, "outliers": outliers,
+            "n_in": len(x_in), "n_out": len(x_out),
+            "median_in": float(np.sort(s_in)[len(s_in) // 2]), "median_out": float(np.sort(s_out)[len(s_out) // 2])}
+
+
+# ---- export ----------------------------------------------------------------------------
+
+
+def export_preset(name, out, formats=("saved_model", "onnx"), atol=1e-4):
+    """Exports a preset to `out`, parity-checked; the folder is checked before the model is loaded.
+
+    Returns:
+        `{"report": {format: {function: error}}, "worst": largest error}`.
+    """
+    from zoo.exporters import FORMATS, check_out_dir, export
+
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(f"formats must be a non-empty subset of {FORMATS}, got {formats}")
+    check_out_dir(out)
+    report = export(load(name), out, formats=formats, atol=atol)
+    return {"report": report, "worst": max((e for errs in report.values() for e in errs.values()), default=0.0)}
+
+
+# ---- training --------------------------------------------------------------------------
+
+
+def train_and_package(model, data, out, recipe, entry, checkpoint_dir=None, resume=False, verbose=None):
+    """Fits a compiled model on `data` (with per-epoch checkpoints), then writes the preset folder `out`.
+
+    Args:
+        recipe: `{"epochs", "batch_size", "seed", "precision", ...}`, recorded in the metadata.
+        entry: `{"name", "arch", "dataset", "description"}` of the preset.
+        checkpoint_dir: default `OUT.checkpoints`; removed once the folder is written.
+
+    Returns:
+        The preset's metadata.
+    """
+    import zoo.data
+    from zoo.capabilities import Sampler
+    from zoo.exporters.preset import package
+    from zoo.metrics.evaluate import metric
+    from zoo.trainer import fit
+
+    ds = dataset(data, model.image_shape, recipe["batch_size"], seed=recipe["seed"], with_labels=model.needs_labels)
+    checkpoint_dir = checkpoint_dir or f"{os.path.normpath(out)}.checkpoints"
+    verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
+    history, wall, steps = fit(model, ds, recipe, checkpoint_dir=checkpoint_dir, resume=resume, verbose=verbose)
+    seen = steps // max(recipe["epochs"], 1) * recipe["batch_size"]
+    metrics = {
+        f"train_{k}": metric(v[-1], "nats", "train (mean over the final epoch)", seen, "training loss tracker", False)
+        for k, v in history.history.items()
+    }
+    images = {"samples.png": (model.sample(64, seed=0), 8)} if isinstance(model, Sampler) else {}
+    data_files = zoo.data.raw_files(data) if data in zoo.data.BUILTIN else {}
+    written = package(model, out, entry, recipe, metrics, wall, steps, data_files, images)
+    # The run is complete and packaged: its checkpoints are no longer needed.
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return written
+
+
+def training_image_shape(arch, data, config):
+    """The image shape to build `arch` with: `config`'s, else a built-in set's own (`zoo.data.info`), else
+    (a folder) the architecture's default. Returns `(shape or None, where it came from)`."""
+    import zoo.data
+
+    if "image_shape" in config:
+        return tuple(config["image_shape"]), "as asked"
+    if data in zoo.data.BUILTIN:
+        return tuple(zoo.data.info(data)["image_shape"]), f"{data}'s"
+    return None, f"{arch}'s default (a folder's images are resized to it; --set image_shape=[h,w,c] to change)"
+
+
+def train(arch, data, out, epochs=5, batch_size=64, seed=0, precision="auto", learning_rate=None, config=None,
+          strategy=None, checkpoint_dir=None, resume=False, verbose=None):
+    """Trains architecture `arch` from scratch on a built-in set or a folder and writes a preset folder `out`.
+
+    The image shape is `config["image_shape"]` if given, else the data set's
+    own, else (a folder of images) the architecture's default.
+
+    Returns:
+        The preset's metadata.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    import zoo
+    from zoo.distribute import get_strategy
+    from zoo.precision import set_policy
+
+    check_data(data)
+    config = dict(config or {})
+    shape, _ = training_image_shape(arch, data, config)
+    if shape is not None:
+        config["image_shape"] = list(shape)
+    keras.utils.set_random_seed(seed)
+    precision = set_policy(precision)
+    with get_strategy(strategy).scope():
+        model = zoo.create(arch, **config)
+        optimizer = model.default_optimizer(learning_rate) if learning_rate else model.default_optimizer()
+        model.compile(optimizer=optimizer)
+        model.build_all()
+    recipe = {"epochs": epochs, "batch_size": batch_size, "learning_rate": float(optimizer.learning_rate),
+              "precision": precision, "seed": seed, "strategy": strategy, "config": config}
+    entry = {"name": os.path.basename(os.path.normpath(out)), "arch": arch, "dataset": data,
+             "description": f"`{arch}` trained by `zoo train` on {data}"}
+    return train_and_package(model, data, out, recipe, entry, checkpoint_dir, resume, verbose)
+
+
+def finetune(preset, data, out, epochs=5, batch_size=64, seed=0, precision="auto", learning_rate=None,
+             augment=None, checkpoint_dir=None, resume=False, verbose=None):
+    """Continues training a preset on a built-in set or a folder and writes a preset folder `out`.
+
+    A GAN continues the game with its discriminator's optimizer state;
+    `augment` (a DiffAugment policy, GANs only) augments the discriminator's inputs.
+
+    Returns:
+        The preset's metadata.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from zoo.precision import set_policy
+    from zoo.pretrained import compile_for_finetuning
+
+    check_data(data)
+    overrides = None
+    if augment:
+        from zoo.layers.augment import check_policy
+        from zoo.models.gan.gan import AdversarialGenerator
+        from zoo.pretrained import read_metadata
+        from zoo.registry import get_architecture, resolve
+
+        arch = read_metadata(resolve(preset)).get("architecture")
+        if not issubclass(get_architecture(arch), AdversarialGenerator):
+            raise NotApplicable(f"augment applies to a GAN's discriminator; {preset} is a {arch}, which has none "
+                                f"(it is not an AdversarialGenerator)")
+        # An argument of the model, so the fine-tuned preset's config records it.
+        overrides = {"augment": ",".join(check_policy(augment))}
+    keras.utils.set_random_seed(seed)
+    precision = set_policy(precision)
+    model = load(preset, overrides)
+    base = model.preset_metadata
+    lr = compile_for_finetuning(model, base, learning_rate)
+    recipe = {"epochs": epochs, "batch_size": batch_size, "learning_rate": lr,
+              "precision": precision, "seed": seed, "base_preset": base["preset"]}
+    entry = {"name": os.path.basename(os.path.normpath(out)), "arch": base["architecture"], "dataset": data,
+             "description": f"`{base['preset']}` fine-tuned by `zoo finetune` on {data}"}
+    return train_and_package(model, data, out, recipe, entry, checkpoint_dir, resume, verbose)
