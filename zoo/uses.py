@@ -47,12 +47,13 @@ def require(model, capability, name, hint=""):
 CAPABILITY_METHODS = {
     "Sampler": ("sample",),
     "Generator": ("sample", "generate", "latent_codes"),
-    "Autoencoder": ("encode", "decode", "reconstruct"),
-    "LikelihoodBound": ("elbo", "log_prob"),
-    "ExactLikelihood": ("log_prob", "bits_per_dim"),
+    "Autoencoder": ("encode", "decode", "reconstruct", "score"),
+    "LikelihoodBound": ("elbo", "log_prob", "score"),
+    "ExactLikelihood": ("log_prob", "bits_per_dim", "score"),
     "Translator": ("translate",),
     "Denoiser": ("denoise",),
     "Classifier": ("classify",),
+    "CodeDensity": ("score",),
     "SwapAutoencoder": ("swap",),
     "LatentVariableModel": ("traverse",),
 }
@@ -475,8 +476,11 @@ def outlier_auroc(name, outliers, inliers=None):
     import zoo.data
     from zoo.capabilities import Autoencoder, ExactLikelihood, LikelihoodBound
     from zoo.metrics.outliers import auroc
+    from zoo.models.classical.classical import CodeDensity
 
-    model = require(load(name), (Autoencoder, LikelihoodBound, ExactLikelihood), name,
+    # What has a score(): the three capabilities that define one, and the densities over PCA codes
+    # (GMM, KDE), whose score no capability declares yet.
+    model = require(load(name), (Autoencoder, LikelihoodBound, ExactLikelihood, CodeDensity), name,
                     "outlier detection needs a score()")
     inliers = builtin_dataset(own_dataset(model, inliers), "inliers")
     x_in = zoo.data.as_numpy(inliers, "test", image_shape=model.image_shape)
