@@ -20,6 +20,7 @@ never `hasattr`: a capability a model does not inherit, it does not have.
 | `Conditional` | labels on every method; `sample` cycles the classes | `num_classes`; `sample_tensor(labels, seed)` |
 | `Classifier` | `classify`, `logits`, `features` | `logits_tensor`, `features_tensor` |
 | `Denoiser` | `denoise`, `corrupt` | `corrupt_tensor(x, seed)` |
+| `Scorer` (brought by `Autoencoder`, `LikelihoodBound`, `ExactLikelihood`) | `score(x)`: higher is stranger | |
 
 A conditional model passes its labels to every tensor function after the
 images or codes (`encode_tensor(x, labels)`); `with_labels` builds the tuple.
@@ -175,7 +176,15 @@ def reconstruction_error(model, x, labels=None):
     return np.mean((model.reconstruct(x, labels=labels) - x) ** 2, axis=(1, 2, 3))
 
 
-class Autoencoder(Capability):
+class Scorer(Capability):
+    """Scores images for strangeness: `score(x)`, higher for images unlike the training set (outliers).
+
+    Every capability that implies a score inherits it and implements `score`;
+    a model with a score of its own (a density over codes) declares it directly.
+    """
+
+
+class Autoencoder(Scorer):
     """Encodes images to codes and decodes them back: `encode`, `decode`, `reconstruct`, `score`.
 
     The model provides `latent_dim`, `encode_tensor(x)` and `decode_tensor(z)`
@@ -227,7 +236,7 @@ class Autoencoder(Capability):
         return self.decode((1 - t) * za + t * zb, labels=labels)
 
 
-class LikelihoodBound(Capability):
+class LikelihoodBound(Scorer):
     """A lower bound on log p(x): `elbo(x)`, `log_prob(x, k)` (importance weighted), `score`.
 
     The model provides `elbo_tensor(x, seed)` and `iwae_tensor(x, k, seed)`
@@ -270,7 +279,7 @@ class LikelihoodBound(Capability):
         return -self.elbo(x, labels=labels)
 
 
-class ExactLikelihood(Capability):
+class ExactLikelihood(Scorer):
     """An exact log p(x): `log_prob(x)` in nats per image, `bits_per_dim(x)`, `score`.
 
     The model provides `log_prob_tensor(x)` (`labels` after `x` if conditional),

@@ -32,7 +32,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo.base import GenerativeModel
-from zoo.capabilities import Autoencoder, Sampler
+from zoo.capabilities import Autoencoder, Sampler, Scorer
 from zoo.checks import check_codes, check_count, check_seed
 from zoo.metrics import classical as estimators
 from zoo.registry import register
@@ -153,7 +153,7 @@ class PCA(Autoencoder, ClassicalModel):
         return self.reconstruct_tensor(x)
 
 
-class CodeDensity(Sampler, ClassicalModel):
+class CodeDensity(Scorer, Sampler, ClassicalModel):
     """A density over PCA codes that samples images by decoding codes it draws."""
 
     main_function = "decode"
