@@ -27,6 +27,11 @@ setup(
         "tf2onnx>=1.16.1,<1.18",
         "onnxruntime>=1.20,<1.33",
         "protobuf>=5,<8",
+        # The classical baselines and instruments (zoo.metrics): PCA, Gaussian mixtures, logistic
+        # regression and ROC AUC from scikit-learn, the median filter and logsumexp from SciPy; checked
+        # with scikit-learn 1.9.1 and SciPy 1.17.1.
+        "scikit-learn>=1.5,<2",
+        "scipy>=1.11,<2",
         # Figures for `zoo plot-latent` and the cards (zoo.plots), drawn off-screen with Agg.
         "matplotlib>=3.8,<3.12",
     ],
