@@ -5,6 +5,8 @@ import pytest
 
 from tests.conftest import data_dir_or_skip
 from zoo.metrics import PCA, BernoulliMixture, GaussianMixture, KernelDensity, mse, psnr
+from zoo.metrics import select_gaussian_mixture, select_kernel_density
+from zoo.metrics.classical import held_out_split
 from zoo.metrics.distances import frechet_distance, kernel_inception_distance, precision_recall
 
 rng = np.random.default_rng(0)
@@ -88,3 +90,150 @@ def test_gaussian_mixture_and_kde_samples_resemble_their_data():
         s = model.fit(x).sample(500, seed=1)
         assert s.shape == (500, 6) and 0 <= s.min() and s.max() <= 1
         assert frechet_distance(x[:500], s) < 0.05 * frechet_distance(x[:500], rng.uniform(size=(500, 6)))
+
+
+# ---- scikit-learn estimators and the held-out choice of their settings --------
+
+
+def exact_pca(x, k):
+    """The eigendecomposition of the covariance, as zoo.metrics.PCA computed it in numpy before."""
+    mean = x.mean(0)
+    values, vectors = np.linalg.eigh(np.cov(x - mean, rowvar=False))
+    order = np.argsort(values)[::-1]
+    return mean, vectors[:, order[:k]].T, values[order]
+
+
+def low_rank(n=400, dim=12, rank=4, seed=0):
+    r = np.random.default_rng(seed)
+    basis = np.linalg.qr(r.normal(size=(dim, rank)))[0].T
+    return 0.5 + (r.normal(size=(n, rank)) * [0.2, 0.1, 0.05, 0.03]) @ basis + r.normal(0, 0.005, (n, dim))
+
+
+def test_pca_equals_the_exact_eigendecomposition():
+    x = low_rank()
+    mean, components, values = exact_pca(x, 3)
+    pca = PCA(3).fit(x)
+    np.testing.assert_allclose(pca.mean_, mean, atol=1e-12)
+    # The same directions, up to sign, and the same variances.
+    np.testing.assert_allclose(np.abs(np.sum(pca.components_ * components, axis=1)), 1, atol=1e-9)
+    np.testing.assert_allclose(pca.explained_variance_, values[:3], rtol=1e-9)
+    rebuilt = np.clip((x - mean) @ components.T @ components + mean, 0, 1)
+    np.testing.assert_allclose(pca.reconstruct(x), rebuilt, atol=1e-6)  # float32 output
+    # The residual variance is the mean of the discarded eigenvalues, over D - d directions.
+    assert pca.residual_variance_ == pytest.approx(values[3:].mean(), rel=1e-9)
+    assert pca.total_variance_ == pytest.approx(values.sum(), rel=1e-9)
+
+
+def test_pca_leading_components_are_the_smaller_fit():
+    x = low_rank()
+    small, lead = PCA(2).fit(x), PCA(4).fit(x).leading(2)
+    np.testing.assert_allclose(np.abs(np.sum(small.components_ * lead.components_, axis=1)), 1, atol=1e-9)
+    assert lead.residual_variance_ == pytest.approx(small.residual_variance_, rel=1e-9)
+    np.testing.assert_allclose(lead.transform(x[:5]) ** 2, small.transform(x[:5]) ** 2, atol=1e-12)
+    with pytest.raises(ValueError, match="at most 4"):
+        PCA(4).fit(x).leading(5)
+
+
+def test_estimators_refuse_bad_inputs_clearly():
+    x = low_rank(n=20)
+    with pytest.raises(ValueError, match="n_components must be at most 12"):
+        PCA(13).fit(x)
+    with pytest.raises(ValueError, match="needs at least as many images"):
+        PCA(10).fit(x[:5])
+    with pytest.raises(ValueError, match="NaN"):
+        PCA(2).fit(np.full((5, 3), np.nan))
+    with pytest.raises(ValueError, match="positive int"):
+        PCA(0)
+    with pytest.raises(ValueError, match="30 Gaussians needs at least as many images"):
+        GaussianMixture(30, pca_dim=2).fit(x)
+    with pytest.raises(ValueError, match="bandwidths must be positive"):
+        KernelDensity(bandwidths=(0.1, -1.0))
+    with pytest.raises(ValueError, match="holds out 1000 images"):
+        KernelDensity(pca_dim=2).fit(x)
+    with pytest.raises(ValueError, match="fitted PCA of 3 components"):
+        GaussianMixture(2, pca_dim=3).fit(x, pca=PCA(2).fit(x))
+
+
+def test_gaussian_mixture_is_sklearns_fit_in_the_pca_space():
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    x = low_rank()
+    ours = GaussianMixture(2, pca_dim=3, seed=1).fit(x)
+    theirs = SkGaussianMixture(2, reg_covar=1e-4, random_state=1).fit(PCA(3).fit(x).transform(x))
+    np.testing.assert_allclose(ours.means_, theirs.means_, atol=1e-9)
+    assert ours.covariances_.shape == (2, 3, 3) and ours.weights_.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(ours.code_log_density(ours.pca_.transform(x[:9])), theirs.score_samples(
+        ours.pca_.transform(x[:9])), rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["gmm", "kde"])
+def test_pixel_log_density_integrates_to_one(kind):
+    # Two pixels, a one-number code: the density over the plane is the code's times the residual's.
+    r = np.random.default_rng(0)
+    x = np.stack([r.normal(0, 0.3, 1500), r.normal(0, 0.05, 1500)], axis=1) @ [[0.8, 0.6], [-0.6, 0.8]]
+    model = (GaussianMixture(2, pca_dim=1).fit(x) if kind == "gmm"
+             else KernelDensity(pca_dim=1, max_points=200, bandwidths=(0.2,)).fit(x))
+    grid = np.linspace(-2, 2, 801)
+    step = grid[1] - grid[0]
+    points = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2)
+    assert np.exp(model.pixel_log_density(points)).sum() * step**2 == pytest.approx(1.0, abs=2e-3)
+
+
+def clustered(n, clusters=3, code_dim=3, dim=16, seed=0):
+    """Images near a 3-d subspace of 16 pixels, in `clusters` tight, well-separated clusters."""
+    r = np.random.default_rng(seed)
+    centres = np.random.default_rng(7).normal(0, 1.0, (clusters, code_dim))
+    codes = centres[r.integers(0, clusters, n)] + r.normal(0, 0.1, (n, code_dim))
+    basis = np.linalg.qr(np.random.default_rng(8).normal(size=(dim, code_dim)))[0].T
+    return 0.5 + 0.1 * codes @ basis + r.normal(0, 0.01, (n, dim))
+
+
+def test_held_out_pixel_likelihood_finds_the_clusters_and_the_subspace():
+    x = clustered(600)
+    gmm = select_gaussian_mixture(x, candidates=[(k, d) for k in (1, 2, 3) for d in (1, 3, 6)])
+    scores = {(c["n_components"], c["pca_dim"]): c["held_out_nats"] for c in gmm.selection_["candidates"]}
+    assert (gmm.n_components, gmm.pca_dim) == (3, 3) == tuple(gmm.selection_["chosen"].values())[:2]
+    assert scores[(3, 3)] > scores[(2, 3)] + 0.1 and scores[(3, 3)] > scores[(3, 6)] + 0.1
+    # Compared in their own code spaces the larger code would look better: that is why pixels decide.
+    codes = {d: GaussianMixture(3, pca_dim=d).fit(x[:500]) for d in (3, 6)}
+    code_ll = {d: m.code_log_density(m.pca_.transform(x[500:])).mean() for d, m in codes.items()}
+    assert code_ll[6] > code_ll[3] + 1
+    kde = select_kernel_density(x, pca_dims=(1, 3, 6), bandwidths=(0.03, 0.1, 0.3, 1.0), max_points=300)
+    assert kde.pca_dim == 3 and kde.selection_["chosen"]["bandwidth"] == 0.1
+
+
+def test_selection_records_every_candidate_and_refits_on_the_whole_split():
+    import json
+
+    x = np.random.default_rng(1).uniform(size=(200, 8, 8, 1))
+    gmm = select_gaussian_mixture(x, candidates=[(1, 2), (2, 4)], fit_rows=100, seed=3)
+    kde = select_kernel_density(x, pca_dims=(2, 4), bandwidths=(0.5, 1.0), max_points=50)
+    for model, size in ((gmm, 2), (kde, 4)):
+        sel = json.loads(json.dumps(model.selection_))  # JSON-ready, for a card
+        assert len(sel["candidates"]) == size and sel["held_out"] == "train[167:]"
+        assert sel["held_out_images"] == 33 and sel["fit_images"] == (100 if model is gmm else 167)
+        best = max(sel["candidates"], key=lambda c: c["held_out_nats"])
+        assert sel["chosen"] == best
+        for c in sel["candidates"]:
+            assert c["bits_per_dim"] == pytest.approx(-c["held_out_nats"] / (64 * np.log(2)) + 8)
+        # Refitted on all 200 images, not the fitting subset.
+        np.testing.assert_allclose(model.pca_.mean_, x.reshape(200, -1).mean(0), atol=1e-12)
+        assert model.pca_dim == sel["chosen"]["pca_dim"]
+    assert gmm.n_components == gmm.selection_["chosen"]["n_components"]
+    assert kde.bandwidth_ == pytest.approx(kde.selection_["chosen"]["bandwidth"] * kde.code_scale())
+    assert len(kde.points_) == 50
+
+
+def test_held_out_split_takes_the_last_share_and_refuses_nonsense():
+    fit, held = held_out_split(60000, fit_rows=20000, seed=0)
+    assert held.tolist() == list(range(50000, 60000))
+    assert len(fit) == 20000 and fit.max() < 50000 and np.all(np.diff(fit) > 0)
+    np.testing.assert_array_equal(fit, held_out_split(60000, fit_rows=20000, seed=0)[0])
+    assert len(held_out_split(120, fit_rows=20000)[0]) == 100
+    with pytest.raises(ValueError, match="share"):
+        held_out_split(100, held_out=10)
+    with pytest.raises(ValueError, match="cannot hold out"):
+        held_out_split(2)
+    with pytest.raises(ValueError, match="need more than 64 pixels"):
+        select_gaussian_mixture(np.zeros((200, 64)), candidates=[(2, 80)])
+
