@@ -21,6 +21,7 @@ from zoo.metrics import (
     logistic_regression,
     median_filter,
 )
+from zoo.metrics.probe import fit_logistic_regression
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -47,6 +48,14 @@ def test_auroc_matches_pair_counting_with_ties():
         # Few distinct values: many ties within and across the two sets.
         inl, out = rng.integers(0, 6, rng.integers(1, 40)), rng.integers(1, 8, rng.integers(1, 40))
         assert auroc(inl, out) == pytest.approx(brute_force_auroc(inl, out), abs=1e-12)
+
+
+def test_auroc_is_the_mann_whitney_statistic_on_continuous_scores():
+    rng = np.random.default_rng(2)
+    inl, out = rng.normal(size=300), rng.normal(0.5, 1.0, 200)
+    assert auroc(inl, out) == pytest.approx(brute_force_auroc(inl, out), abs=1e-12)
+    assert auroc([0.1, 0.2], [0.2, 0.3]) == 0.875  # the docstring's example: one tie counts half
+    assert auroc(inl, out) == pytest.approx(1 - auroc(out, inl), abs=1e-12)
 
 
 def test_auroc_refuses_bad_scores():
@@ -92,6 +101,32 @@ def test_logistic_regression_separates_blobs_and_not_random_labels():
     noise_tr, noise_te = rng.normal(size=(500, 20)), rng.normal(size=(2000, 20))
     chance = logistic_regression(noise_tr, rng.integers(0, 10, 500), noise_te, rng.integers(0, 10, 2000))
     assert 0.06 < chance < 0.14
+
+
+def test_logistic_regression_reaches_the_minimum_of_its_stated_objective():
+    # mean cross-entropy + l2/2 ||W||^2 on standardised features, bias unpenalised: its gradient vanishes there.
+    x, y = blobs(120, k=3, dim=4, seed=5)
+    x = x + np.random.default_rng(6).normal(0, 3, x.shape)  # overlapping classes: the penalty matters
+    l2 = 0.05
+    model = fit_logistic_regression(x, y, l2=l2, tol=1e-10)
+    z = model[0].transform(x)
+    head = model[-1]
+    logits = z @ head.coef_.T + head.intercept_
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    err = (p - np.eye(3)[y]) / len(x)
+    np.testing.assert_allclose(z.T @ err + l2 * head.coef_.T, 0, atol=1e-7)
+    np.testing.assert_allclose(err.sum(0), 0, atol=1e-7)
+    # A stronger penalty gives smaller weights: l2 is per example, as documented.
+    assert np.linalg.norm(fit_logistic_regression(x, y, l2=10 * l2)[-1].coef_) < np.linalg.norm(head.coef_)
+
+
+def test_logistic_regression_says_when_it_ran_out_of_iterations():
+    xtr, ytr = blobs(200, seed=1)
+    with pytest.warns(RuntimeWarning, match="max_iter=1 "):
+        logistic_regression(xtr, ytr, xtr, ytr, max_iter=1)
+    # One class: nothing to fit, that class is the answer.
+    assert logistic_regression(xtr, np.zeros(200, int), xtr, np.zeros(200, int)) == 1.0
 
 
 def test_logistic_regression_takes_images_and_refuses_mismatches():
@@ -206,7 +241,7 @@ def test_median_filter_removes_isolated_salt_exactly():
 
 def test_median_filter_matches_a_per_pixel_median():
     images = np.random.default_rng(0).uniform(size=(3, 6, 7, 2)).astype(np.float32)
-    for size, mode in [(3, "reflect"), (5, "edge"), (1, "reflect")]:
+    for size, mode in [(3, "reflect"), (5, "edge"), (1, "reflect"), (5, "reflect"), (7, "edge")]:
         got = median_filter(images, size=size, mode=mode)
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, brute_force_median(images, size, mode))
