@@ -237,3 +237,42 @@ def test_held_out_split_takes_the_last_share_and_refuses_nonsense():
     with pytest.raises(ValueError, match="need more than 64 pixels"):
         select_gaussian_mixture(np.zeros((200, 64)), candidates=[(2, 80)])
 
+
+def test_measure_baselines_samples_from_the_selected_settings_and_names_them(monkeypatch):
+    import json
+
+    import zoo.data
+    from zoo.metrics import classical, evaluate
+
+    splits = {"train": clustered(600).reshape(600, 4, 4, 1).astype(np.float32),
+              "test": clustered(200, seed=1).reshape(200, 4, 4, 1).astype(np.float32)}
+
+    class PixelFeatures:  # an evaluator whose features are the pixels themselves
+        def features(self, x):
+            return np.asarray(x, np.float64).reshape(len(x), -1)
+
+    monkeypatch.setattr(zoo.data, "as_numpy", lambda dataset, split, data_dir=None: splits[split])
+    monkeypatch.setattr(evaluate, "load_evaluator", lambda dataset: PixelFeatures())
+    monkeypatch.setattr(evaluate, "inception_applies", lambda dataset: False)
+    # The measuring code's own calls, with a small grid instead of the default one.
+    gmm, kde = classical.select_gaussian_mixture, classical.select_kernel_density
+    monkeypatch.setattr(classical, "select_gaussian_mixture", lambda flat, seed=0: gmm(
+        flat, candidates=[(k, d) for k in (1, 3) for d in (1, 3)], seed=seed))
+    monkeypatch.setattr(classical, "select_kernel_density", lambda flat, seed=0: kde(
+        flat, pca_dims=(1, 3), bandwidths=(0.1, 0.3), max_points=200, seed=seed))
+    figures = evaluate.measure_baselines("toy", n=300, likelihood=False)
+    assert set(figures) == {f"{m}_{k}" for m in ("gmm", "kde") for k in evaluate.SAMPLE_METRICS}
+    text = figures["gmm_fid_domain"]["evaluator"]
+    assert text.startswith("gmm: 3 full-covariance Gaussians in a 3-d PCA space, chosen by held-out likelihood "
+                           "over pixels (")
+    assert "nats/image on train[500:]) among 4 settings: 1, 3 components x 1, 3 PCA dims; FID (domain)" in text
+    h = figures["kde_fid_domain"]["selection"]["chosen"]["bandwidth"]
+    assert figures["kde_recall"]["evaluator"].startswith(
+        f"kde: Gaussian KDE over 200 training codes in a 3-d PCA space, bandwidth {h:g} code stds, chosen by ")
+    assert "among 4 settings: 1, 3 PCA dims x 0.1, 0.3 bandwidths; k-NN manifolds" in figures["kde_recall"][
+        "evaluator"]
+    chosen = figures["gmm_fid_domain"]["selection"]["chosen"]
+    assert (chosen["n_components"], chosen["pca_dim"]) == (3, 3) and "selection" not in figures["gmm_kid_domain"]
+    # The samples are the selected mixture's: far closer to the data than a wrong-sized one's would be.
+    assert figures["gmm_fid_domain"]["value"] < 0.01
+    json.dumps(figures)
