@@ -53,7 +53,7 @@ CAPABILITY_METHODS = {
     "Translator": ("translate",),
     "Denoiser": ("denoise",),
     "Classifier": ("classify",),
-    "CodeDensity": ("score",),
+    "Scorer": ("score",),
     "SwapAutoencoder": ("swap",),
     "LatentVariableModel": ("traverse",),
 }
@@ -474,14 +474,10 @@ def outlier_auroc(name, outliers, inliers=None):
     import numpy as np
 
     import zoo.data
-    from zoo.capabilities import Autoencoder, ExactLikelihood, LikelihoodBound
+    from zoo.capabilities import Scorer
     from zoo.metrics.outliers import auroc
-    from zoo.models.classical.classical import CodeDensity
 
-    # What has a score(): the three capabilities that define one, and the densities over PCA codes
-    # (GMM, KDE), whose score no capability declares yet.
-    model = require(load(name), (Autoencoder, LikelihoodBound, ExactLikelihood, CodeDensity), name,
-                    "outlier detection needs a score()")
+    model = require(load(name), Scorer, name, "outlier detection needs a score()")
     inliers = builtin_dataset(own_dataset(model, inliers), "inliers")
     x_in = zoo.data.as_numpy(inliers, "test", image_shape=model.image_shape)
     if os.path.isdir(outliers):
