@@ -3,7 +3,7 @@
     python benchmarks/quality.py > benchmarks/quality.md
     python benchmarks/quality.py --summary     # one line a preset, kept in benchmarks/README.md
 
-The figures themselves come from `zoo eval <preset> --baselines` (or the
+The figures themselves come from `zoo eval <preset> --baselines --record` (or the
 preset's recipe); this script only tabulates them, with how each was measured.
 """
 
@@ -22,7 +22,7 @@ def summary():
 
 
 def main():
-    print("Every figure as recorded in the presets' metadata; measured by `zoo eval PRESET --baselines` "
+    print("Every figure as recorded in the presets' metadata; measured by `zoo eval PRESET --baselines --record` "
           "on the test split. FID (domain) uses the data set's evaluator preset, never Inception; the "
           "`*_inception` figures use the 2015-12-05 FID Inception graph on 1,000 images a side.\n")
     for name in exported_presets():

@@ -17,4 +17,4 @@ def test_the_published_figure_is_set_beside_the_measured_one_with_the_budget_rat
 
 def test_without_inception_figures_the_note_says_how_to_measure_them():
     note = published_note("dcgan_cifar10_32", {}, 20_000, zoo.create("dcgan", **CIFAR))
-    assert "zoo eval dcgan_cifar10_32 --baselines" in note and "[fid]" in note
+    assert "zoo eval dcgan_cifar10_32 --baselines --record" in note and "[fid]" in note

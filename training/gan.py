@@ -72,7 +72,7 @@ def published_note(preset, metrics, steps, model, batch_size=64):
     ours = metrics.get("fid_inception")
     if ours is None:
         return ('The published FID is an Inception FID; install the `[fid]` extra and run `zoo eval '
-                f'{preset} --baselines` to measure this preset on that scale (published: {pub["fid"]}).')
+                f'{preset} --baselines --record` to measure this preset on that scale (published: {pub["fid"]}).')
     real = metrics.get("baseline_real_fid_inception")
     floor = f" (two real sets of that size: {real['value']:.1f})" if real else ""
     g_params = model.generator.count_params()
