@@ -9,7 +9,7 @@ import pytest
 import zoo
 from zoo import pretrained
 from zoo.capabilities import (
-    Autoencoder, Classifier, Conditional, ExactLikelihood, LikelihoodBound, Sampler, capabilities,
+    Autoencoder, Classifier, Conditional, ExactLikelihood, LikelihoodBound, Sampler, Scorer, capabilities,
 )
 from zoo.models.gan.gan import AdversarialGenerator
 from zoo.registry import architectures
@@ -45,6 +45,7 @@ IMAGE_METHODS = {
     ExactLikelihood: ("log_prob", "bits_per_dim"),
     Classifier: ("features", "classify"),
     AdversarialGenerator: ("realness",),
+    Scorer: ("score",),
 }
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
@@ -248,7 +249,7 @@ def test_every_architecture_declares_what_it_can_do(arch):
 def test_capabilities_are_declared_not_switched_off():
     # The WAE's encoder is deterministic: it is an autoencoder that samples, with no likelihood bound.
     wae = architectures()["wae"]
-    assert capabilities(wae) == ["Autoencoder", "Generator", "Sampler"]
+    assert capabilities(wae) == ["Autoencoder", "Generator", "Sampler", "Scorer"]
     assert not issubclass(wae, LikelihoodBound)
     assert issubclass(architectures()["vae"], LikelihoodBound)
     assert not issubclass(architectures()["dcgan"], Autoencoder)
