@@ -32,6 +32,8 @@ import warnings
 import numpy as np
 from scipy.special import logsumexp
 
+from zoo.checks import check_count
+
 # The selection grids of `select_gaussian_mixture` and `select_kernel_density`.
 GMM_CANDIDATES = tuple((k, d) for k in (10, 20, 50, 100) for d in (20, 40, 50, 80))
 KDE_PCA_DIMS = (20, 40, 50)
@@ -49,12 +51,6 @@ def _flat(x, name="x"):
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} holds NaN or inf")
     return x
-
-
-def _count(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def bits_per_dim(nats_per_image, dim):
@@ -95,7 +91,7 @@ class PCA:
     EXACT_MAX_DIM = 4096
 
     def __init__(self, n_components):
-        self.n_components = _count(n_components, "n_components")
+        self.n_components = check_count(n_components, "n_components")
 
     def fit(self, x):
         from sklearn.decomposition import PCA as SkPCA
@@ -127,7 +123,7 @@ class PCA:
 
     def leading(self, n_components):
         """The PCA of the first `n_components` of these components (as a fit of that size gives), unfitted again."""
-        n_components = _count(n_components, "n_components")
+        n_components = check_count(n_components, "n_components")
         if n_components > self.n_components:
             raise ValueError(f"n_components must be at most {self.n_components}, got {n_components}")
         out = PCA(n_components)
@@ -243,8 +239,8 @@ class GaussianMixture:
     """
 
     def __init__(self, n_components=20, pca_dim=40, iterations=100, seed=0, reg=1e-4):
-        self.n_components = _count(n_components, "n_components")
-        self.pca_dim, self.iterations = _count(pca_dim, "pca_dim"), _count(iterations, "iterations")
+        self.n_components = check_count(n_components, "n_components")
+        self.pca_dim, self.iterations = check_count(pca_dim, "pca_dim"), check_count(iterations, "iterations")
         self.seed, self.reg = seed, reg
 
     def fit(self, x, pca=None):
@@ -323,7 +319,7 @@ class KernelDensity:
     """
 
     def __init__(self, pca_dim=40, max_points=10000, bandwidths=KDE_BANDWIDTHS, seed=0):
-        self.pca_dim, self.max_points = _count(pca_dim, "pca_dim"), _count(max_points, "max_points")
+        self.pca_dim, self.max_points = check_count(pca_dim, "pca_dim"), check_count(max_points, "max_points")
         self.bandwidths = tuple(float(b) for b in bandwidths)
         if not self.bandwidths or not all(np.isfinite(b) and b > 0 for b in self.bandwidths):
             raise ValueError(f"bandwidths must be positive numbers, got {bandwidths!r}")
@@ -394,7 +390,7 @@ def held_out_split(n, held_out=1 / 6, fit_rows=20000, seed=0):
     """
     if not (isinstance(held_out, (float, int, np.number)) and 0 < held_out < 1):
         raise ValueError(f"held_out must be a share of the images in (0, 1), got {held_out!r}")
-    fit_rows = _count(fit_rows, "fit_rows")
+    fit_rows = check_count(fit_rows, "fit_rows")
     n_held = int(round(n * held_out))
     if n_held < 1 or n - n_held < 2:
         raise ValueError(f"cannot hold out {held_out:.3g} of {n} images and fit on the rest")
@@ -456,7 +452,7 @@ def select_gaussian_mixture(flat_train, candidates=GMM_CANDIDATES, seed=0, held_
 
 
 def _select_gaussian_mixture(x, candidates, seed, held_out, fit_rows, iterations, reg):
-    candidates = [(_count(k, "n_components"), _count(d, "pca_dim")) for k, d in candidates]
+    candidates = [(check_count(k, "n_components"), check_count(d, "pca_dim")) for k, d in candidates]
     if not candidates:
         raise ValueError("candidates must hold at least one (n_components, pca_dim) pair")
     fit, held = held_out_split(len(x), held_out, fit_rows, seed)
@@ -499,7 +495,7 @@ def select_kernel_density(flat_train, pca_dims=KDE_PCA_DIMS, bandwidths=KDE_BAND
 
 
 def _select_kernel_density(x, pca_dims, bandwidths, max_points, seed, held_out, fit_rows):
-    pca_dims = [_count(d, "pca_dim") for d in pca_dims]
+    pca_dims = [check_count(d, "pca_dim") for d in pca_dims]
     bandwidths = KernelDensity(bandwidths=bandwidths).bandwidths
     if not pca_dims:
         raise ValueError("pca_dims must hold at least one PCA size")

@@ -19,6 +19,8 @@ import warnings
 
 import numpy as np
 
+from zoo.checks import check_count
+
 
 def _labels(y, n, name):
     y = np.asarray(y)
@@ -39,12 +41,6 @@ def _features(x, name):
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} holds NaN or inf")
     return x
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def few_labels(x, y, per_class, seed=0):
@@ -73,7 +69,7 @@ def few_labels(x, y, per_class, seed=0):
         array([100, 100, 100, 100, 100, 100, 100, 100, 100, 100])
     """
     y = _labels(y, len(x), "y")
-    per_class = _positive_int(per_class, "per_class")
+    per_class = check_count(per_class, "per_class")
     if len(y) == 0:
         raise ValueError("few_labels needs at least one labelled example")
     rng = np.random.default_rng(seed)
@@ -153,9 +149,9 @@ def logistic_regression(train_feats, train_y, test_feats, test_y, l2=1e-3, max_i
     ytr, yte = _labels(train_y, len(xtr), "train_y"), _labels(test_y, len(xte), "test_y")
     if not (isinstance(l2, (int, float, np.number)) and np.isfinite(l2) and l2 > 0):
         raise ValueError(f"l2 must be a positive number, got {l2!r}")
-    max_iter = _positive_int(max_iter, "max_iter")
+    max_iter = check_count(max_iter, "max_iter")
     largest = max(int(ytr.max()), int(yte.max()))
-    if num_classes is not None and _positive_int(num_classes, "num_classes") <= largest:
+    if num_classes is not None and check_count(num_classes, "num_classes") <= largest:
         raise ValueError(f"num_classes={num_classes} but a label is {largest}")
     model = fit_logistic_regression(xtr, ytr, float(l2), max_iter, float(tol))
     return float(np.mean(model.predict(xte) == yte))
@@ -202,7 +198,7 @@ def classifier_from_encoder(encoder, num_classes, from_scratch=False):
     """
     import keras
 
-    num_classes = _positive_int(num_classes, "num_classes")
+    num_classes = check_count(num_classes, "num_classes")
     try:
         image_shape = tuple(encoder.inputs[0].shape[1:])
     except (AttributeError, IndexError, TypeError, ValueError) as err:
@@ -273,7 +269,7 @@ def fine_tune_classifier(encoder, train_x, train_y, test_x, test_y, num_classes,
         if x.ndim != 4 or len(x) == 0:
             raise ValueError(f"{name} must be a non-empty NHWC batch of images, got shape {x.shape}")
     train_y, test_y = _labels(train_y, len(train_x), "train_y"), _labels(test_y, len(test_x), "test_y")
-    epochs, batch_size = _positive_int(epochs, "epochs"), _positive_int(batch_size, "batch_size")
+    epochs, batch_size = check_count(epochs, "epochs"), check_count(batch_size, "batch_size")
     if isinstance(shift, bool) or not isinstance(shift, (int, np.integer)) or shift < 0:
         raise ValueError(f"shift must be an int >= 0, got {shift!r}")
     keras.utils.set_random_seed(seed)
