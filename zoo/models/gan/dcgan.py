@@ -73,8 +73,18 @@ def build_conv_discriminator(image_shape, filters, norm="batch", name="discrimin
     return keras.Model(x_in, logit, name=name)
 
 
+class ConvPlayers:
+    """DCGAN's convolutional generator and discriminator, from the member's `g_filters`, `d_filters`, `d_norm`."""
+
+    def build_generator(self, name):
+        return build_conv_generator(self.image_shape, self.latent_dim, self.g_filters, name=name)
+
+    def build_discriminator(self):
+        return build_conv_discriminator(self.image_shape, self.d_filters, self.d_norm)
+
+
 @register("dcgan")
-class DCGAN(CrossEntropyLosses, AdversarialGenerator):
+class DCGAN(CrossEntropyLosses, ConvPlayers, AdversarialGenerator):
     """Deep convolutional GAN.
 
     Args:
@@ -99,9 +109,3 @@ class DCGAN(CrossEntropyLosses, AdversarialGenerator):
         self.d_norm = check_norm(d_norm)
         self.g_loss = self.check_g_loss(g_loss)
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
-
-    def build_generator(self, name):
-        return build_conv_generator(self.image_shape, self.latent_dim, self.g_filters, name=name)
-
-    def build_discriminator(self):
-        return build_conv_discriminator(self.image_shape, self.d_filters, self.d_norm)

@@ -18,7 +18,7 @@ gradient stays finite where g = 0 (tf.norm's is NaN there).
 import keras
 import tensorflow as tf
 
-from zoo.models.gan.dcgan import build_conv_discriminator, build_conv_generator, check_norm
+from zoo.models.gan.dcgan import ConvPlayers, check_norm
 from zoo.models.gan.gan import AdversarialGenerator
 from zoo.registry import register
 
@@ -41,7 +41,7 @@ def penalty(critic, real, fake, eps):
 
 
 @register("wgan_gp")
-class WGANGP(AdversarialGenerator):
+class WGANGP(ConvPlayers, AdversarialGenerator):
     """Wasserstein GAN with gradient penalty, on DCGAN's convolutional networks.
 
     A sibling of `dcgan` in the GAN family: the same networks (built by the
@@ -76,12 +76,6 @@ class WGANGP(AdversarialGenerator):
     def default_optimizer(self, learning_rate=1e-4):
         # Gulrajani et al.: no momentum in the first moment, beta_2 = 0.9.
         return keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9)
-
-    def build_generator(self, name):
-        return build_conv_generator(self.image_shape, self.latent_dim, self.g_filters, name=name)
-
-    def build_discriminator(self):
-        return build_conv_discriminator(self.image_shape, self.d_filters, self.d_norm)
 
     def discriminator_loss(self, real, fake, y):
         real_scores = self.discriminate(real, y)
