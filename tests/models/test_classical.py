@@ -221,3 +221,56 @@ def test_randomized_pca_of_wide_images_finds_the_exact_components(monkeypatch):
     np.testing.assert_allclose(fast.explained_variance_, exact.explained_variance_, rtol=1e-9)
     np.testing.assert_allclose(fast.reconstruct(np.clip(x[:4], 0, 1)), exact.reconstruct(np.clip(x[:4], 0, 1)),
                                atol=1e-9)
+
+
+# ---- sizes chosen by held-out likelihood -------------------------------------
+
+
+def test_selected_gmm_is_the_chosen_estimator_in_keras_weights(data):
+    from zoo.models.classical.classical import GMM
+
+    candidates = [(1, 3), (2, 3), (2, 1)]
+    model = GMM.selected(data, candidates, iterations=30)
+    reference = estimators.select_gaussian_mixture(data.reshape(len(data), -1), candidates, iterations=30)
+    chosen = model.fit_info["selection"]["chosen"]
+    # The toy data has two clusters in a 3-d code: held-out likelihood finds both.
+    assert (chosen["n_components"], chosen["pca_dim"]) == (2, 3)
+    assert (model.n_components, model.pca_dim) == (2, 3) and model.get_config()["n_components"] == 2
+    z = model.encode(data[:50])
+    np.testing.assert_allclose(model.code_log_density(z), reference.code_log_density(z), rtol=1e-4, atol=1e-3)
+    assert [c["held_out_nats"] for c in model.fit_info["selection"]["candidates"]] == [
+        c["held_out_nats"] for c in reference.selection_["candidates"]]
+
+
+def test_selected_kde_stores_what_it_has_and_the_chosen_bandwidth(data):
+    from zoo.models.classical.classical import KDE
+
+    model = KDE.selected(data, pca_dims=(1, 3), bandwidths=(0.05, 0.3, 3.0), max_points=5000)
+    chosen = model.fit_info["selection"]["chosen"]
+    assert model.pca_dim == chosen["pca_dim"] == 3
+    # Fewer images than max_points: the model stores every one.
+    assert model.max_points == len(data)
+    assert model.fit_info["bandwidth_in_code_stds"] == pytest.approx(chosen["bandwidth"])
+    assert chosen["bandwidth"] != 3.0 and model.sample(4, seed=1).shape == (4, *SHAPE)
+
+
+def test_selection_refuses_what_is_not_a_batch_of_images(data):
+    from zoo.models.classical.classical import GMM
+
+    with pytest.raises(ValueError, match=r"batch of images \(batch, height, width, channels\)"):
+        GMM.selected(data[0], [(1, 3)])
+    with pytest.raises(ValueError, match="this gmm has 2 components in 3 PCA dims"):
+        estimator = estimators.GaussianMixture(1, pca_dim=3, iterations=5).fit(data.reshape(len(data), -1))
+        zoo.create("gmm", image_shape=SHAPE, n_components=2, pca_dim=3).set_estimator(estimator)
+
+
+def test_recipe_notes_name_the_choice_and_its_runners_up(data):
+    from training.classical import fit_model, fit_note
+
+    entry = {"arch": "gmm", "dataset": "mnist", "config": {"image_shape": list(SHAPE), "n_components": 2,
+                                                            "pca_dim": 3}}
+    recipe = {"seed": 0, "select": {"n_components": [1, 2], "pca_dim": [1, 3]}, "iterations": 20, "reg": 1e-4}
+    model, _ = fit_model(entry, recipe, data)
+    note = fit_note("gmm", "mnist", model)
+    assert note.startswith("Size chosen by held-out likelihood over pixels: 2 components, 3 PCA dims (")
+    assert "the best of 4 settings; the next: " in note and "train[1083:]" in note

@@ -389,7 +389,7 @@ def measuring_inputs(dataset, data_dir=None):
         for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             code.update(str(source.relative_to(root)).encode() + b"\0" + source.read_bytes())
     versions = {}
-    for package in ("numpy", "tensorflow", "tensorflow-cpu", "keras", "torch"):
+    for package in ("numpy", "scipy", "scikit-learn", "tensorflow", "tensorflow-cpu", "keras", "torch"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

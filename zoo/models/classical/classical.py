@@ -33,7 +33,7 @@ from keras import layers
 
 from zoo.base import GenerativeModel
 from zoo.capabilities import Autoencoder, Sampler, Scorer
-from zoo.checks import check_codes, check_count, check_seed
+from zoo.checks import check_codes, check_count, check_image_shape, check_images, check_seed
 from zoo.metrics import classical as estimators
 from zoo.registry import register
 
@@ -60,6 +60,14 @@ def build_projection(image_shape, dim):
                         name="back_project")(z_in)
     decoder = keras.Model(z_in, layers.Reshape(image_shape)(flat), name="decoder")
     return encoder, decoder
+
+
+def image_batch(x):
+    """A batch of NHWC images in [0, 1] of any (height, width, 1 or 3 channels), as float32."""
+    shape = np.shape(x)
+    if len(shape) != 4:
+        raise ValueError(f"x must be a batch of images (batch, height, width, channels) in [0, 1], got shape {shape}")
+    return check_images(x, check_image_shape(shape[1:], "the images' shape"))
 
 
 def eye_stack(shape, dtype=None):
@@ -240,12 +248,42 @@ class GMM(CodeDensity):
         flat = self.flat_data(x, at_least=max(2, self.n_components))
         gm = estimators.GaussianMixture(self.n_components, pca_dim=self.pca_dim, iterations=iterations,
                                         seed=seed, reg=reg).fit(flat)
+        self.set_estimator(gm)
+        self.fit_info = {"iterations": int(iterations), "seed": int(seed), "reg": float(reg)}
+        return self
+
+    @classmethod
+    def selected(cls, x, candidates=estimators.GMM_CANDIDATES, seed=0, iterations=100, reg=1e-4):
+        """The mixture with the best held-out likelihood over pixels among `candidates`, fitted on `x`.
+
+        Runs `zoo.metrics.classical.select_gaussian_mixture` (each (n_components,
+        pca_dim) pair fitted on most of `x`, scored on its last sixth, the best
+        refitted on all of it) and returns a model of the chosen size, its
+        `fit_info["selection"]` holding every candidate's held-out score.
+
+        Example:
+            >>> gmm = GMM.selected(zoo.data.as_numpy("mnist", "train"))
+            >>> gmm.n_components, gmm.pca_dim
+            (50, 80)
+        """
+        x = image_batch(x)
+        gm = estimators.select_gaussian_mixture(x.reshape(len(x), -1), candidates, seed=seed,
+                                                iterations=iterations, reg=reg)
+        model = cls(image_shape=x.shape[1:], n_components=gm.n_components, pca_dim=gm.pca_dim)
+        model.set_estimator(gm)
+        model.fit_info = {"iterations": int(iterations), "seed": int(seed), "reg": float(reg),
+                          "selection": gm.selection_}
+        return model
+
+    def set_estimator(self, gm):
+        """Copies a fitted `zoo.metrics.classical.GaussianMixture` of this model's size into its weights."""
+        if (gm.n_components, gm.pca_dim) != (self.n_components, self.pca_dim):
+            raise ValueError(f"this gmm has {self.n_components} components in {self.pca_dim} PCA dims; the "
+                             f"fitted mixture has {gm.n_components} in {gm.pca_dim}")
         self.set_projection(gm.pca_)
         self.mixture_weights.assign(np.asarray(gm.weights_, np.float32))
         self.mixture_means.assign(np.asarray(gm.means_, np.float32))
         self.mixture_scale_tril.assign(np.linalg.cholesky(gm.covariances_).astype(np.float32))
-        self.fit_info = {"iterations": int(iterations), "seed": int(seed), "reg": float(reg)}
-        return self
 
     def sample_codes_tensor(self, n, seed):
         logits = tf.math.log(self.mixture_weights)[None]
@@ -311,13 +349,38 @@ class KDE(CodeDensity):
         kd = estimators.KernelDensity(pca_dim=self.pca_dim, max_points=self.max_points,
                                       bandwidths=tuple(float(b) for b in bandwidths), seed=seed)
         kd.fit(x.reshape(len(x), -1))
+        self.set_estimator(kd)
+        self.fit_info = {"seed": int(seed), "bandwidths": [float(b) for b in bandwidths],
+                         "bandwidth": float(kd.bandwidth_), "bandwidth_in_code_stds": float(kd.bandwidth_ / kd.code_scale())}
+        return self
+
+    @classmethod
+    def selected(cls, x, pca_dims=estimators.KDE_PCA_DIMS, bandwidths=estimators.KDE_BANDWIDTHS, max_points=10000,
+                 seed=0):
+        """The KDE with the best held-out likelihood over pixels among PCA sizes x bandwidths, fitted on `x`.
+
+        Runs `zoo.metrics.classical.select_kernel_density` and returns a model
+        of the chosen PCA size storing `max_points` random codes of `x` (fewer
+        if `x` has fewer images), its `fit_info["selection"]` holding every
+        candidate's held-out score.
+        """
+        x = image_batch(x)
+        kd = estimators.select_kernel_density(x.reshape(len(x), -1), pca_dims, bandwidths, max_points, seed=seed)
+        model = cls(image_shape=x.shape[1:], pca_dim=kd.pca_dim, max_points=len(kd.points_))
+        model.set_estimator(kd)
+        model.fit_info = {"seed": int(seed), "bandwidth": float(kd.bandwidth_),
+                          "bandwidth_in_code_stds": float(kd.bandwidth_ / kd.code_scale()),
+                          "selection": kd.selection_}
+        return model
+
+    def set_estimator(self, kd):
+        """Copies a fitted `zoo.metrics.classical.KernelDensity` of this model's size into its weights."""
+        if (len(kd.points_), kd.pca_dim) != (self.max_points, self.pca_dim):
+            raise ValueError(f"this kde stores {self.max_points} codes of {self.pca_dim} PCA dims; the fitted "
+                             f"estimate has {len(kd.points_)} of {kd.pca_dim}")
         self.set_projection(kd.pca_)
         self.points.assign(np.asarray(kd.points_, np.float32))
         self.bandwidth.assign(np.float32(kd.bandwidth_))
-        scale = float(np.sqrt(kd.pca_.explained_variance_.mean()))
-        self.fit_info = {"seed": int(seed), "bandwidths": [float(b) for b in bandwidths],
-                         "bandwidth": float(kd.bandwidth_), "bandwidth_in_code_stds": float(kd.bandwidth_ / scale)}
-        return self
 
     def sample_codes_tensor(self, n, seed):
         picks = tf.random.stateless_uniform(tf.stack([n]), seed=tf.stack([seed, 0]), minval=0,
