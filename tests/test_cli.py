@@ -235,3 +235,11 @@ def test_train_takes_a_builtin_sets_image_shape():
     assert training_image_shape("vae", "mnist", {})[0] == (28, 28, 1)
     assert training_image_shape("vae", "mnist", {"image_shape": [8, 8, 1]})[0] == (8, 8, 1)
     assert training_image_shape("vae", "some/folder", {})[0] is None  # the architecture's default
+
+
+def test_sample_refuses_an_option_the_model_does_not_take_and_writes_nothing(trained, tmp_path, capsys):
+    out = tmp_path / "g.png"
+    assert main(["sample", str(trained), "-n", "4", "--temperature", "0.7", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "samples without temperature" in err and "it takes no sampling options" in err
+    assert not out.exists()

@@ -198,11 +198,14 @@ def preset_image_shape(name):
         return None  # loading then says what is wrong with the folder
 
 
-def sample_grid(name, out, n=64, seed=0, labels=None, per_label=10):
+def sample_grid(name, out, n=64, seed=0, labels=None, per_label=10, **options):
     """Writes a PNG grid of a model's samples; with `labels`, one row of `per_label` samples per label.
 
     The count is checked against the preset's image shape before the model is
     loaded: a grid too large to hold is refused at once, and no file is written.
+    `options` (a flow's `temperature`, a diffusion model's `guidance`, `steps`,
+    `eta`, `sampler`) go to the model's `sample`; one it does not take is
+    refused with the list of those it does.
 
     Returns:
         `{"n": images drawn, "labels": labels or None, "per_label": ...}`.
@@ -223,13 +226,26 @@ def sample_grid(name, out, n=64, seed=0, labels=None, per_label=10):
     if shape is not None:
         check_sample_count(total, shape)
     model = require(load(name), Sampler, name, "sampling needs a model that draws images (a VAE, a GAN, a mixture)")
+    options = {key: value for key, value in options.items() if value is not None}
+    check_sample_options(model, name, options)
     if labels is None:
-        images = model.sample(total, seed=seed)
+        images = model.sample(total, seed=seed, **options)
         save_grid(images, out)
     else:
-        images = model.sample(total, seed=seed, labels=np.repeat(np.asarray(labels, np.int32), per_label))
+        images = model.sample(total, seed=seed, labels=np.repeat(np.asarray(labels, np.int32), per_label), **options)
         save_grid(images, out, nrow=per_label)
     return {"n": len(images), "labels": labels, "per_label": per_label if labels is not None else None}
+
+
+def check_sample_options(model, name, options):
+    """Refuses sampling options that `model.sample` does not take, naming those it does."""
+    import inspect
+
+    taken = [p for p in inspect.signature(model.sample).parameters if p not in ("n", "seed", "labels")]
+    unknown = sorted(set(options) - set(taken))
+    if unknown:
+        raise ValueError(f"{name} ({type(model).__name__}) samples without {', '.join(unknown)}; "
+                         + (f"its sampling options are: {', '.join(taken)}" if taken else "it takes no sampling options"))
 
 
 def reconstruct_grid(name, data, out, n=32):

@@ -6,7 +6,9 @@ from zoo.cli.parsing import int_list
 
 def cmd_sample(args):
     labels = None if args.labels is None else int_list(args.labels, "--labels")
-    done = uses.sample_grid(args.name, args.out, n=args.n, seed=args.seed, labels=labels, per_label=args.per_label)
+    done = uses.sample_grid(args.name, args.out, n=args.n, seed=args.seed, labels=labels, per_label=args.per_label,
+                            temperature=args.temperature, guidance=args.guidance, steps=args.steps, eta=args.eta,
+                            sampler=args.sampler)
     if labels is None:
         print(f"wrote {args.out}: {done['n']} samples of {args.name} (seed {args.seed})")
     else:
@@ -63,6 +65,12 @@ def register(add):
     p.add_argument("--labels", help="comma-separated class labels, for conditional models: a row each")
     p.add_argument("--per-label", type=int, default=10, help="samples per label row (default 10)")
     p.add_argument("--out", default="samples.png", help="PNG file to write")
+    # Sampling options of the families that have them; a model refuses one it does not take.
+    p.add_argument("--temperature", type=float, help="flows: scale of the Gaussian the samples are decoded from")
+    p.add_argument("--guidance", type=float, help="conditional diffusion: classifier-free guidance scale")
+    p.add_argument("--steps", type=int, help="diffusion: DDIM sampling steps")
+    p.add_argument("--eta", type=float, help="diffusion: DDIM noise (0 deterministic, 1 ancestral-like)")
+    p.add_argument("--sampler", help="diffusion: ddpm (ancestral, all steps) or ddim")
 
     p = add("reconstruct", cmd_reconstruct, "Write test images beside their reconstructions",
             "zoo reconstruct vae_mnist --data mnist --out rec.png")
