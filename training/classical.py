@@ -62,10 +62,15 @@ def selection_text(selection, *names):
         return ", ".join(f"{c[k]:g} {label}" for k, label in names)
 
     others = "; ".join(f"{setting(c)}: {c['held_out_nats']:.1f}" for c in ranked[1:6])
+    # A choice at the end of a grid says the grid may have stopped too soon.
+    edges = [label for k, label in names
+             if ranked[0][k] == max(c[k] for c in ranked) and len({c[k] for c in ranked}) > 1]
+    edge = (f" The choice is the grid's largest {' and '.join(edges)}: a larger one might hold out better still."
+            if edges else "")
     return (f"{setting(ranked[0])} ({ranked[0]['held_out_nats']:.1f} nats/image, "
             f"{ranked[0]['bits_per_dim']:.3f} bits/dim on the held-out {selection['held_out']}, fitted on "
             f"{selection['fit_images']:,} other training images), the best of {len(ranked)} settings; the next: "
-            f"{others}")
+            f"{others}.{edge}")
 
 
 def pca_figures(model, dataset, train_x, test_x, data_dir=None):
@@ -112,13 +117,13 @@ def fit_note(arch, dataset, model):
     if arch == "gmm":
         chosen = ("" if "selection" not in info else "Size chosen by held-out likelihood over pixels: "
                   + selection_text(info["selection"], ("n_components", "components"), ("pca_dim", "PCA dims"))
-                  + ". ")
+                  + " ")
         return (f"{chosen}EM (scikit-learn) for {model.n_components} full-covariance Gaussians on the train split's "
                 f"first {model.pca_dim} principal components, at most {info['iterations']} iterations from a "
                 f"k-means start (seed {info['seed']}); the settings of vae_{dataset}'s `baseline_gmm_*` figures.")
     if "selection" in info:
         chosen = ("PCA size and bandwidth chosen by held-out likelihood over pixels: "
-                  + selection_text(info["selection"], ("pca_dim", "PCA dims"), ("bandwidth", "code stds")) + ". ")
+                  + selection_text(info["selection"], ("pca_dim", "PCA dims"), ("bandwidth", "code stds")) + " ")
         return (f"{chosen}{model.max_points} random training codes in a {model.pca_dim}-d PCA space; kernel "
                 f"bandwidth {info['bandwidth']:.4g} ({info['bandwidth_in_code_stds']:g} times the codes' mean "
                 f"standard deviation); the settings of vae_{dataset}'s `baseline_kde_*` figures.")

@@ -274,3 +274,4 @@ def test_recipe_notes_name_the_choice_and_its_runners_up(data):
     note = fit_note("gmm", "mnist", model)
     assert note.startswith("Size chosen by held-out likelihood over pixels: 2 components, 3 PCA dims (")
     assert "the best of 4 settings; the next: " in note and "train[1083:]" in note
+    assert "the grid's largest components and PCA dims" in note
