@@ -368,6 +368,22 @@ class Classifier(Capability):
         return self.run_chunked(self.features_tensor, self.check_images(x), 1000)
 
 
+class SparseCode(Capability):
+    """An autoencoder whose code is kept sparse: `sparsity(x)`, the share of code units that are on."""
+
+    def sparsity(self, x):
+        """The mean share of code units that are non-zero for images `x`."""
+        return float(np.mean(self.encode(x) > 0))
+
+
+class Swapper(Capability):
+    """Redraws images as one of `identities` identities: `swap(x, to)` (the face-swap autoencoder)."""
+
+    def swap(self, x, to):
+        """Images `x` redrawn as identity `to` (an int, or one per image)."""
+        return self.reconstruct(x, labels=to)
+
+
 class Denoiser(Capability):
     """Maps corrupted images to clean ones: `denoise(x)`; `corrupt(x, seed)` makes training-like noise."""
 

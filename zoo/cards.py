@@ -40,6 +40,28 @@ USAGE = {
 
 USAGE_OF = {"stacked_ae": "ae", "sparse_ae": "ae", "conv_ae": "ae", "dcgan": "gan", "wgan_gp": "gan"}
 
+# A family not in USAGE is shown by what it declares it can do (metadata's "capabilities").
+CAPABILITY_USAGE = {
+    "Translator": ["outputs = model.translate(images)   # images: float32 NHWC in [0, 1]"],
+    "Sampler": USAGE["default"],
+    "ExactLikelihood": ["bits = model.bits_per_dim(images)   # exact, on the 8-bit scale",
+                        "z = model.encode(images)            # to the Gaussian, and back:",
+                        "same = model.decode(z)"],
+    "LikelihoodBound": ["nats = model.log_prob(images)       # a lower bound"],
+}
+
+
+def usage(meta):
+    """The lines of a card's "Use" example, and whether `zoo sample` applies."""
+    arch = USAGE_OF.get(meta["architecture"], meta["architecture"])
+    caps = meta.get("capabilities")
+    if arch in USAGE:
+        return USAGE[arch], False
+    if caps is None:
+        return USAGE["default"], True
+    lines = [line for cap in CAPABILITY_USAGE if cap in caps for line in CAPABILITY_USAGE[cap]]
+    return lines or ["# see the architecture's docstring: help(model)"], "Sampler" in caps
+
 
 # (figure of the model, figure of a baseline) pairs a card compares.
 COMPARED = (
@@ -116,10 +138,9 @@ def model_card(meta, images=()):
         "```python",
         "import zoo",
         f"model = zoo.load({meta['preset']!r})",
-        *USAGE.get(USAGE_OF.get(meta["architecture"], meta["architecture"]), USAGE["default"]),
+        *usage(meta)[0],
         "```",
-        *([f"or `zoo sample {meta['preset']} -n 64 --seed 0 --out grid.png`."]
-          if USAGE_OF.get(meta["architecture"], meta["architecture"]) not in USAGE else []),
+        *([f"or `zoo sample {meta['preset']} -n 64 --seed 0 --out grid.png`."] if usage(meta)[1] else []),
         "",
         "## Training",
         f"- Architecture `{meta['architecture']}`; data `{meta['dataset']['name']}` (train split).",

@@ -241,6 +241,7 @@ def save(model, out_dir, metadata, extra=None):
     """
     import keras
 
+    from zoo.capabilities import capabilities as capabilities_of
     from zoo.precision import float32_clone
 
     # An uncompiled float32 rebuild: the config carries no optimizer, and the
@@ -260,6 +261,8 @@ def save(model, out_dir, metadata, extra=None):
         files = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != "metadata.json"}
         meta["files"] = files
         meta.setdefault("architecture", model.arch)
+        # What the model can do, for readers without TensorFlow (the card's usage lines).
+        meta["capabilities"] = capabilities_of(model)
         meta.setdefault("library_versions", library_versions())
         meta.setdefault("hardware", hardware())
         write_json(tmp / "metadata.json", meta)

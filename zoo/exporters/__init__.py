@@ -193,12 +193,11 @@ def label_range(model):
     Example inputs draw labels from [0, label_range): an out-of-range label
     one-hot encodes to zeros and would test nothing. None for a model without labels.
     """
-    from zoo.capabilities import Conditional
-    from zoo.models.autoencoder.autoencoder import SwapAutoencoder
+    from zoo.capabilities import Conditional, Swapper
 
     if isinstance(model, Conditional):
         return model.num_classes
-    if isinstance(model, SwapAutoencoder):
+    if isinstance(model, Swapper):
         return model.identities
     return None
 

@@ -17,7 +17,7 @@ reference split.
 import numpy as np
 
 from zoo.capabilities import (
-    Autoencoder, Classifier, Conditional, Denoiser, ExactLikelihood, LikelihoodBound, Sampler,
+    Autoencoder, Classifier, Conditional, Denoiser, ExactLikelihood, LikelihoodBound, Sampler, SparseCode,
 )
 from zoo.metrics.core import mse
 from zoo.metrics.distances import frechet_distance, kernel_inception_distance, precision_recall
@@ -538,14 +538,13 @@ def autoencoder_figures(model, dataset, data_dir=None, few_labels=True):
     """
     import zoo.data
     from zoo.metrics.classical import PCA
-    from zoo.models.autoencoder.autoencoder import SparseAutoencoder
 
     test_x = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
     size = model.latent_dim
     out = {"recon_mse": metric(mse(model.reconstruct(test_x), test_x), "mse", "test", len(test_x),
                                "reconstruction through the code, pixels in [0, 1]", False,
                                versus=["baseline_pca_recon_mse"])}
-    if isinstance(model, SparseAutoencoder):
+    if isinstance(model, SparseCode):
         active = model.sparsity(test_x)
         out["active_units"] = metric(active, "ratio", "test", len(test_x),
                                      f"share of the {size} code units that are non-zero", False)

@@ -32,7 +32,7 @@ from keras import layers
 
 from zoo import capabilities
 from zoo.base import GenerativeModel
-from zoo.capabilities import Denoiser
+from zoo.capabilities import Denoiser, SparseCode, Swapper
 from zoo.checks import check_codes, check_count, check_images
 from zoo.layers.conv import UPSAMPLING, conv_decoder, conv_encoder
 from zoo.registry import register
@@ -206,7 +206,7 @@ class StackedAutoencoder(DenseAutoencoder):
 
 
 @register("sparse_ae")
-class SparseAutoencoder(DenseAutoencoder):
+class SparseAutoencoder(SparseCode, DenseAutoencoder):
     """An overcomplete ReLU code kept sparse by an L1 penalty.
 
     loss = recon_loss + l1 * mean |code|. The code is larger than the input, so
@@ -236,10 +236,6 @@ class SparseAutoencoder(DenseAutoencoder):
         # The share of code units that are on: what the penalty drives down.
         active = tf.reduce_mean(tf.cast(code > 0, "float32"))
         return {"loss": recon + self.l1 * l1, "recon_loss": recon, "l1_loss": l1, "active": active}
-
-    def sparsity(self, x):
-        """The mean share of code units that are non-zero for images `x`."""
-        return float(np.mean(self.encode(x) > 0))
 
 
 def check_upsampling(upsampling):
@@ -343,7 +339,7 @@ class DenoisingAutoencoder(Denoiser, ConvAutoencoder):
 
 
 @register("swap_ae")
-class SwapAutoencoder(AutoencoderBase):
+class SwapAutoencoder(Swapper, AutoencoderBase):
     """One shared encoder, one decoder per identity: the face-swap autoencoder.
 
     Each decoder learns to reconstruct only its own identity's images from the
@@ -452,10 +448,6 @@ class SwapAutoencoder(AutoencoderBase):
         """Images through their own identity's decoder (`labels`: one identity or one per image)."""
         x = self.check_images(x)
         return self._run_with_identity(self.swap_tensor, x, self.check_labels(labels, len(x)))
-
-    def swap(self, x, to):
-        """Faces `x` redrawn by the decoder of identity `to` (an int, or one per image)."""
-        return self.reconstruct(x, labels=to)
 
     def interpolate(self, a, b, steps=8, labels=0):
         """The line between two faces' shared codes, drawn by the decoder of identity `labels`."""
