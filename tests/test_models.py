@@ -9,7 +9,8 @@ import pytest
 import zoo
 from zoo import pretrained
 from zoo.capabilities import (
-    Autoencoder, Classifier, Conditional, ExactLikelihood, LikelihoodBound, Sampler, Scorer, capabilities,
+    Autoencoder, Classifier, Conditional, ExactLikelihood, LikelihoodBound, Sampler, Scorer, Translator,
+    capabilities,
 )
 from zoo.models.gan.gan import AdversarialGenerator
 from zoo.registry import architectures
@@ -35,6 +36,12 @@ TINY = {
     "cgan": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6], "num_classes": 3},
     "wgan_gp": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6],
                 "augment": "color,translation,cutout"},
+    "ddpm": {"image_shape": (8, 8, 1), "num_classes": 3, "widths": [4, 8], "blocks": 1, "timesteps": 20,
+             "sample_steps": 2, "guidance": 2.0},
+    "pix2pix": {"image_shape": (8, 8, 3), "filters": [4, 8, 8], "d_filters": [4, 8], "task": "grey"},
+    "cycle_gan": {"image_shape": (8, 8, 3), "filters": 4, "res_blocks": 1, "d_filters": [4, 8], "task": "grey"},
+    "real_nvp": {"image_shape": (8, 8, 1), "levels": 2, "steps": 1, "hidden": 4, "blocks": 1},
+    "glow": {"image_shape": (8, 8, 1), "levels": 2, "steps": 1, "hidden": 4},
 }
 
 ARCHS = sorted(architectures())
@@ -45,6 +52,7 @@ IMAGE_METHODS = {
     ExactLikelihood: ("log_prob", "bits_per_dim"),
     Classifier: ("features", "classify"),
     AdversarialGenerator: ("realness",),
+    Translator: ("translate",),
     Scorer: ("score",),
 }
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -172,7 +180,7 @@ def test_saved_model_and_onnx_parity(arch, tmp_path):
     assert report["onnx"], "nothing was exported to ONNX"
     for fmt, errors in report.items():
         for name, err in errors.items():
-            assert err <= 1e-4, (fmt, name, err)
+            assert err <= model.export_atol <= 1e-3, (fmt, name, err)
     stored = json.loads((tmp_path / "parity.json").read_text())
     assert stored["max_abs_error"] == report
 

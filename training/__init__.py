@@ -18,4 +18,8 @@ RECIPES = {
     **{name: "training.gan" for name in (
         "gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "cgan_mnist", "wgan_gp_fashion_mnist",
         "dcgan_celeba_64", "dcgan_cifar10_32")},
+    **{name: "training.translation" for name in (
+        "pix2pix_celeba_edges_64", "pix2pix_celeba_colorize_64", "cycle_gan_cifar10_horse_deer")},
+    **{name: "training.flow" for name in ("glow_mnist", "glow_fashion_mnist", "real_nvp_mnist")},
+    **{name: "training.diffusion" for name in ("ddpm_mnist", "ddpm_fashion_mnist")},
 }

@@ -78,6 +78,8 @@ class GenerativeModel(Capability, keras.Model):
     onnx_excluded = ("sample",)
     # Optimizers whose state ships with a preset, so fine-tuning continues where training stopped.
     shipped_optimizers = ()
+    # The largest difference from Keras an export may show (`zoo.export` refuses more).
+    export_atol = 1e-4
 
     def __new__(cls, *args, **kwargs):
         # The configuration is what the most derived constructor was given,

@@ -37,26 +37,16 @@ def require(model, capability, name, hint=""):
         return model
     wanted = capability if isinstance(capability, tuple) else (capability,)
     names = " or ".join(c.__name__ for c in wanted)
-    methods = sorted({m for c in wanted for m in CAPABILITY_METHODS.get(c.__name__, ())})
+    methods = sorted({m for c in wanted for m in public_methods(c)})
     what = f" ({', '.join(m + '()' for m in methods)})" if methods else ""
     raise NotApplicable(f"{name} is a {getattr(model, 'arch', type(model).__name__)}, which has no "
                         f"{names} capability{what}" + (f"; {hint}" if hint else ""))
 
 
-# What each capability provides, for the messages of `require`.
-CAPABILITY_METHODS = {
-    "Sampler": ("sample",),
-    "Generator": ("sample", "generate", "latent_codes"),
-    "Autoencoder": ("encode", "decode", "reconstruct", "score"),
-    "LikelihoodBound": ("elbo", "log_prob", "score"),
-    "ExactLikelihood": ("log_prob", "bits_per_dim", "score"),
-    "Translator": ("translate",),
-    "Denoiser": ("denoise",),
-    "Classifier": ("classify",),
-    "Scorer": ("score",),
-    "SwapAutoencoder": ("swap",),
-    "LatentVariableModel": ("traverse",),
-}
+def public_methods(capability):
+    """The numpy API a capability class itself defines (its `*_tensor` functions are the model's to give)."""
+    return [m for m, v in vars(capability).items()
+            if callable(v) and not m.startswith("_") and not m.endswith("_tensor")]
 
 
 def load(name, overrides=None):
@@ -266,9 +256,8 @@ def reconstruct_grid(name, data, out, n=32):
 def traversable(model, name):
     """Raises `NotApplicable` unless the model has a code with a N(0, I) prior and an encoder (the VAE family)."""
     from zoo.capabilities import Autoencoder, Generator
-    from zoo.models.vae.vae import LatentVariableModel
 
-    for capability in (Autoencoder, Generator, LatentVariableModel):
+    for capability in (Autoencoder, Generator):
         require(model, capability, name, "traverse varies a code with a N(0, I) prior: use a VAE-family preset")
     return model
 
@@ -378,12 +367,42 @@ def denoise_grid(name, out, data=None, noise=0.5, kind="gaussian", n=1000, seed=
             "psnr": {"noisy": psnr(noisy, clean), "median": psnr(median, clean), "model": psnr(denoised, clean)}}
 
 
+def translate_grid(name, data, out, direction=None, n=16, as_sources=False):
+    """Translates images; writes rows of inputs over their translations (and, for a paired task, the originals).
+
+    A model trained on a task (pix2pix: `edges`, `grey`) is given real images of its target domain and makes
+    their sources with that task, unless `as_sources`: the images are then its sources as they are.
+
+    Returns:
+        `{"n", "direction", "made_sources"}`.
+    """
+    import numpy as np
+
+    from zoo.capabilities import Translator
+    from zoo.io import save_grid
+
+    model = require(load(name), Translator, name, "use a pix2pix or cycle_gan preset")
+    direction = direction or model.directions[0]
+    if direction not in model.directions:
+        raise ValueError(f"--direction must be one of {list(model.directions)}, got {direction!r}")
+    x = images_of(data or own_dataset(model), model.image_shape, n)
+    made = getattr(model, "task", None) is not None and len(model.directions) == 1 and not as_sources
+    sources = model.task_source(x) if made else x
+    out_images = model.translate(sources, direction)
+    k = min(len(x), 8)
+    rows = []
+    for i in range(0, len(x), k):
+        rows += [sources[i : i + k], out_images[i : i + k]] + ([x[i : i + k]] if made else [])
+    save_grid(np.concatenate(rows), out, nrow=k)
+    return {"n": len(x), "direction": direction, "made_sources": made}
+
+
 def swap_grid(name, data, out, to=1, n=16):
     """Redraws faces with identity `to`'s decoder; writes inputs over swaps. Returns `{"n", "to"}`."""
     from zoo.io import save_grid
-    from zoo.models.autoencoder.autoencoder import SwapAutoencoder
+    from zoo.capabilities import Swapper
 
-    model = require(load(name), SwapAutoencoder, name, "use a swap_ae preset, e.g. swap_ae_att_faces")
+    model = require(load(name), Swapper, name, "use a swap_ae preset, e.g. swap_ae_att_faces")
     x = images_of(data, model.image_shape, n)
     grid, per_row = interleaved_rows(x, model.swap(x, to=to))
     save_grid(grid, out, nrow=per_row)

@@ -1,4 +1,4 @@
-"""Commands that write images: sample, reconstruct, traverse, plot-latent, swap, denoise, real-or-fake."""
+"""Commands that write images: sample, reconstruct, traverse, plot-latent, translate, swap, denoise, real-or-fake."""
 
 from zoo import uses
 from zoo.cli.parsing import int_list
@@ -35,6 +35,13 @@ def cmd_plot_latent(args):
     done = uses.latent_map(args.name, args.out, data=args.data, split=args.split, n=args.n)
     how = "the first 2 principal directions of the code" if done["projected"] else "the code plane"
     print(f"wrote {args.out}: {done['n']} {done['dataset']} {done['split']} images in {how}, coloured by label")
+
+
+def cmd_translate(args):
+    done = uses.translate_grid(args.name, args.data, args.out, direction=args.direction, n=args.n,
+                               as_sources=args.as_sources)
+    rows = "source / translation / original" if done["made_sources"] else "input / translation"
+    print(f"wrote {args.out}: {done['n']} images {done['direction']}, rows {rows}")
 
 
 def cmd_swap(args):
@@ -98,6 +105,16 @@ def register(add):
     p.add_argument("--split", default="test")
     p.add_argument("-n", type=int, default=None, help="number of images (default: the whole split)")
     p.add_argument("--out", default="map.png")
+
+    p = add("translate", cmd_translate, "Translate images with a pix2pix or CycleGAN preset",
+            "zoo translate cycle_gan_cifar10_horse_deer --direction b_to_a --out deer_as_horses.png")
+    p.add_argument("name")
+    p.add_argument("--data", help="built-in data set (test split) or image folder (default: the preset's own)")
+    p.add_argument("--direction", help="a_to_b or b_to_a (default: the model's first)")
+    p.add_argument("--as-sources", action="store_true",
+                   help="pix2pix: the images are sources already (default: made from them by the preset's task)")
+    p.add_argument("-n", type=int, default=16)
+    p.add_argument("--out", default="translations.png")
 
     p = add("swap", cmd_swap, "Redraw faces with another identity's decoder (face swap)",
             "zoo swap swap_ae_att_faces --data att_faces --to 1 --out swaps.png")

@@ -202,7 +202,7 @@ def label_range(model):
     return None
 
 
-def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, atol=1e-4, verbose=True):
+def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, atol=None, verbose=True):
     """Exports `model` and checks each export against the Keras model.
 
     Args:
@@ -214,7 +214,7 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
         formats: any of `("saved_model", "onnx")`.
         functions: optional subset of the model's inference function names.
         onnx_names: optional `{function: filename}` for the ONNX files.
-        atol: largest allowed absolute difference from Keras.
+        atol: largest allowed absolute difference from Keras (default: the model's `export_atol`).
         verbose: print each parity error.
 
     Returns:
@@ -232,6 +232,7 @@ def export(model, out_dir, formats=FORMATS, functions=None, onnx_names=None, ato
     """
     from zoo.precision import float32_clone
 
+    atol = model.export_atol if atol is None else atol
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
