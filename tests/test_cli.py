@@ -243,3 +243,210 @@ def test_sample_refuses_an_option_the_model_does_not_take_and_writes_nothing(tra
     err = capsys.readouterr().err
     assert "samples without temperature" in err and "it takes no sampling options" in err
     assert not out.exists()
+
+
+# ---- translation: zoo train on two folders, zoo translate, one direction exported alone ----
+
+def tiny_settings(arch):
+    """`--set` arguments of an architecture's tiny configuration (tests/test_models.py)."""
+    from tests.test_models import TINY as TINY_CONFIGS
+
+    return [arg for key, value in TINY_CONFIGS[arch].items() for arg in ("--set", f"{key}={json.dumps(value)}")]
+
+
+def write_rgb(folder, names, seed):
+    """Random 8x8 RGB images under `folder`, in the format each name's ending says; returns their pixels."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = np.random.default_rng(seed).integers(0, 256, (len(names), 8, 8, 3), dtype=np.uint8)
+    for name, x in zip(names, pixels):
+        Image.fromarray(x).save(folder / name)
+    return pixels
+
+
+@pytest.fixture(scope="module")
+def two_folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pairs")
+    names = [f"{i:02d}.png" for i in range(8)]
+    write_rgb(root / "sketches", names, seed=1)
+    write_rgb(root / "photos", names[:4] + [n.replace(".png", ".bmp") for n in names[4:]], seed=2)
+    return root / "sketches", root / "photos"
+
+
+@pytest.fixture(scope="module")
+def translators(two_folders, tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    a, b = (str(f) for f in two_folders)
+    common = ["--epochs", "1", "--batch-size", "4"]
+    assert main(["train", "pix2pix", "--data-a", a, "--data-b", b, "--paired", "--out", str(runs / "p2p"), *common,
+                 *tiny_settings("pix2pix")]) == 0
+    assert main(["train", "cycle_gan", "--data-a", a, "--data-b", b, "--out", str(runs / "cyc"), *common,
+                 *tiny_settings("cycle_gan")]) == 0
+    return runs / "p2p", runs / "cyc"
+
+
+def test_train_pix2pix_on_paired_folders_and_cycle_gan_on_unpaired_ones(translators, two_folders):
+    p2p, cyc = translators
+    for folder, arch, how in ((p2p, "pix2pix", "paired by file name"), (cyc, "cycle_gan", "unpaired")):
+        meta = json.loads((folder / "metadata.json").read_text())
+        assert meta["architecture"] == arch and meta["recipe"]["epochs"] == 1
+        assert meta["training"]["steps"] == 2  # 8 images (pairs) in batches of 4, one epoch
+        assert how in meta["dataset"]["name"] and str(two_folders[0]) in meta["dataset"]["name"]
+        assert meta["onnx"]["function"] == "translate_a2b"
+    assert zoo.load(cyc).directions == ("a2b", "b2a")
+
+
+def test_train_refuses_a_wrong_combination_of_data_flags(two_folders, tmp_path, capsys):
+    a, b = (str(f) for f in two_folders)
+    out = str(tmp_path / "run")
+    cases = [
+        (["pix2pix", "--data-a", a], "--data-a needs --data-b"),
+        (["pix2pix", "--data-b", b], "--data-b needs --data-a"),
+        (["pix2pix", "--data", a, "--data-a", a, "--data-b", b], "not both"),
+        (["pix2pix"], "nothing to train on"),
+        (["pix2pix", "--data", a, "--paired"], "--paired applies to two folders"),
+        (["pix2pix", "--data-a", a, "--data-b", b], "pix2pix learns from pairs: add --paired"),
+        (["cycle_gan", "--data-a", a, "--data-b", b, "--paired"], "cycle_gan learns from unpaired images"),
+        (["pix2pix", "--data-a", a, "--data-b", str(tmp_path / "nowhere"), "--paired"], "not a folder"),
+        (["pix2pix", "--data", a], "pix2pix learns from two sides: give --data-a and --data-b"),
+        (["cycle_gan", "--data", a], "--set task="),
+    ]
+    for args, message in cases:
+        assert main(["train", *args, "--out", out]) == 2, args
+        assert message in capsys.readouterr().err, args
+    with pytest.raises(SystemExit, match="vae has no Translator capability"):
+        main(["train", "vae", "--data-a", a, "--data-b", b, "--out", out])
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_pix2pix_on_one_folder_with_a_task(two_folders, tmp_path):
+    out = tmp_path / "edges"
+    settings = tiny_settings("pix2pix")
+    assert "task=\"grey\"" in settings  # the task makes each image's source
+    assert main(["train", "pix2pix", "--data", str(two_folders[1]), "--out", str(out), "--epochs", "1",
+                 "--batch-size", "4", *settings]) == 0
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["training"]["steps"] == 2 and meta["dataset"]["name"] == str(two_folders[1])
+
+
+def test_train_pix2pix_names_the_files_without_a_partner(two_folders, tmp_path, capsys):
+    import shutil
+
+    photos = tmp_path / "photos"
+    shutil.copytree(two_folders[1], photos)
+    (photos / "03.png").unlink()
+    (photos / "extra.png").write_bytes((photos / "00.png").read_bytes())
+    assert main(["train", "pix2pix", "--data-a", str(two_folders[0]), "--data-b", str(photos), "--paired",
+                 "--out", str(tmp_path / "run"), "--epochs", "1", *tiny_settings("pix2pix")]) == 2
+    err = capsys.readouterr().err
+    assert "03.png" in err and "extra.png" in err and "without a partner" in err
+    assert not (tmp_path / "run").exists()
+
+
+def read_back(path):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.format, np.asarray(image.convert("RGB"), np.float32) / 255.0
+
+
+def test_translate_one_image_into_one_file(translators, two_folders, tmp_path, capsys):
+    _, cyc = translators
+    source = two_folders[0] / "03.png"
+    model = zoo.load(cyc)
+    x = zoo.data.read_image(source, model.image_shape)[None]
+    for direction in ("a2b", "b2a"):
+        out = tmp_path / f"{direction}.png"
+        assert main(["translate", str(cyc), "--input", str(source), "--out", str(out), "--direction", direction]) == 0
+        fmt, got = read_back(out)
+        assert fmt == "PNG" and got.shape == (8, 8, 3)
+        np.testing.assert_allclose(got, model.translate(x, direction)[0], atol=0.5 / 255 + 1e-6)
+    assert not np.array_equal(read_back(tmp_path / "a2b.png")[1], read_back(tmp_path / "b2a.png")[1])
+    assert main(["translate", str(cyc), "--input", str(source), "--out", str(tmp_path / "x.jpg")]) == 0
+    assert read_back(tmp_path / "x.jpg")[0] == "JPEG"
+    capsys.readouterr()
+    for out, message in ((tmp_path / "nowhere" / "x.png", "does not exist"), (tmp_path, "is a folder"),
+                         (tmp_path / "x.xyz", "cannot tell the image format"), (source, "is the input image")):
+        assert main(["translate", str(cyc), "--input", str(source), "--out", str(out)]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["translate", str(cyc), "--input", str(source), "--out", str(tmp_path / "y.png"),
+                 "--direction", "a_to_b"]) == 2
+    assert "['a2b', 'b2a']" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a2b.png", "b2a.png", "x.jpg"]
+
+
+def test_translate_a_folder_keeps_the_names_and_reports_a_corrupt_file(translators, two_folders, tmp_path, capsys):
+    import shutil
+
+    p2p, _ = translators
+    folder = tmp_path / "in"
+    shutil.copytree(two_folders[1], folder)  # 00-03.png, 04-07.bmp
+    (folder / "deeper").mkdir()
+    shutil.copy(two_folders[0] / "00.png", folder / "deeper" / "inner.png")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (folder / "notes.txt").write_text("not an image")
+    out = tmp_path / "out"
+    assert main(["translate", str(p2p), "--input", str(folder), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "broken.png" in captured.err and "1 file(s)" in captured.err
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    inputs = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                    if p.is_file() and p.name not in ("broken.png", "notes.txt"))
+    assert written == inputs and "deeper/inner.png" in written
+    model = zoo.load(p2p)
+    for name in ("01.png", "05.bmp", "deeper/inner.png"):
+        fmt, got = read_back(out / name)
+        assert fmt == {"png": "PNG", "bmp": "BMP"}[name.rsplit(".", 1)[1]]
+        x = zoo.data.read_image(folder / name, model.image_shape)[None]
+        np.testing.assert_allclose(got, model.translate(x)[0], atol=0.5 / 255 + 1e-6)
+    # No temporary file is left behind.
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+
+    # --make-sources: the preset's task (grey) makes each source first.
+    made = tmp_path / "made"
+    assert main(["translate", str(p2p), "--input", str(folder), "--out", str(made), "--make-sources"]) == 0
+    x = zoo.data.read_image(folder / "01.png", model.image_shape)[None]
+    np.testing.assert_allclose(read_back(made / "01.png")[1], model.translate(model.task_source(x))[0],
+                               atol=0.5 / 255 + 1e-6)
+    assert not np.allclose(read_back(made / "01.png")[1], read_back(out / "01.png")[1], atol=2 / 255)
+
+    capsys.readouterr()
+    assert main(["translate", str(p2p), "--input", str(folder), "--out", str(folder)]) == 2
+    assert "is the input folder" in capsys.readouterr().err
+    assert main(["translate", str(p2p), "--input", str(folder), "--out", str(folder / "sub")]) == 2
+    assert "inside the input folder" in capsys.readouterr().err
+    assert main(["translate", str(p2p), "--input", str(folder), "--out", str(tmp_path / "o"),
+                 "--direction", "b2a"]) == 2
+    assert "['a2b']" in capsys.readouterr().err
+
+
+def test_translate_a_folder_of_only_unreadable_files_fails_naming_them(translators, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(b"junk")
+    (folder / "b.jpg").write_bytes(b"")
+    assert main(["translate", str(translators[1]), "--input", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "a.png" in err and "b.jpg" in err and "none of the 2" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_translate_grid_and_one_direction_exported_alone(translators, two_folders, tmp_path, capsys):
+    import onnxruntime as ort
+
+    _, cyc = translators
+    grid = tmp_path / "grid.png"
+    assert main(["translate", str(cyc), "--grid", "--input", str(two_folders[0]), "-n", "4", "--direction", "b2a",
+                 "--out", str(grid)]) == 0
+    assert tf.io.decode_png(grid.read_bytes()).shape == (2 * 10 + 2, 4 * 10 + 2, 3)
+    assert "4 images b2a" in capsys.readouterr().out
+    assert main(["export", str(cyc), "--out", str(tmp_path / "b2a"), "--functions", "translate_b2a"]) == 0
+    assert sorted(p.name for p in (tmp_path / "b2a").glob("*.onnx")) == ["translate_b2a.onnx"]
+    model = zoo.load(cyc)
+    x = zoo.data.read_image(two_folders[0] / "02.png", model.image_shape)[None]
+    session = ort.InferenceSession(str(tmp_path / "b2a" / "translate_b2a.onnx"), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], model.translate(x, "b2a"),
+                               atol=1e-4)
+    loaded = tf.saved_model.load(str(tmp_path / "b2a" / "saved_model"))
+    assert set(loaded.signatures) == {"translate_b2a"}

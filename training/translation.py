@@ -18,7 +18,7 @@ both ways, and per translated domain the FID (domain) with the CIFAR-10
 evaluator's features, how often that evaluator calls a translated image the
 target class, and (with the extra) Inception FID/KID, each beside doing
 nothing (the untranslated images) and two sets of real images of the target
-class (the floor). The preset ships `translate_b_to_a.onnx` beside
+class (the floor). The preset ships `translate_b2a.onnx` beside
 `model.onnx` (A -> B).
 
 Both write a grid of the same test images per epoch into `runs/<preset>.samples/`.
@@ -233,7 +233,9 @@ def run_pix2pix(out=None, epochs=None, data_dir=None, resume=False, preset="pix2
         "Inference mode": INFERENCE_NOTE,
         "Fine-tuning": ("The discriminator and its Adam state ship in the preset (`optimizers.h5`), so "
                         f"`zoo finetune {preset} --data FOLDER` continues the game on your images (their sources "
-                        f"made by the `{task}` task)."),
+                        f"made by the `{task}` task), and `--data-a SOURCES/ --data-b TARGETS/ --paired` on pairs of "
+                        "your own, matched by file name. `zoo translate` translates your sources as they are; with "
+                        "`--make-sources` it makes them from real images by the task."),
         "Limits": ("Inception figures use 1,000 images a side, so read them against the real-vs-real floor on this "
                    "card, not against published 10k-50k figures; the translations are of the same 1,000 test faces "
                    "they are compared with. 64x64 faces from the first 10,000 CelebA images only."),
@@ -350,16 +352,16 @@ def run_cycle_gan(out=None, epochs=None, data_dir=None, resume=False, preset="cy
                                                 recipe["decay_epochs"], steps_per_epoch))
 
     model.compile(g_optimizer=optimizer(), d_a_optimizer=optimizer(), d_b_optimizer=optimizer())
-    grid = TranslationGrid(checkpoint_dir(preset).with_suffix(".samples"), test["a"][:32], "a_to_b")
+    grid = TranslationGrid(checkpoint_dir(preset).with_suffix(".samples"), test["a"][:32], "a2b")
     _, wall, steps = fit(model, unpaired(train["a"], train["b"], recipe["batch_size"], recipe["seed"]), recipe,
                          callbacks=[grid], checkpoint_dir=checkpoint_dir(preset), resume=resume)
 
     evaluator = load_evaluator(dataset)
     inception = inception_applies(dataset)
     metrics, pictures = {}, {}
-    for direction, (src, dst) in {"a_to_b": ("a", "b"), "b_to_a": ("b", "a")}.items():
+    for direction, (src, dst) in {"a2b": ("a", "b"), "b2a": ("b", "a")}.items():
         translated = model.translate(test[src], direction)
-        cycled = model.translate(translated, "b_to_a" if direction == "a_to_b" else "a_to_b")
+        cycled = model.translate(translated, "b2a" if direction == "a2b" else "a2b")
         metrics.update(direction_figures(direction, test[src], translated, cycled, test[dst], train[dst],
                                          (names[src], names[dst]), evaluator, inception, dataset, data_dir))
         # Rows of eight, in threes: test images, their translations, and back round the cycle.
@@ -367,7 +369,7 @@ def run_cycle_gan(out=None, epochs=None, data_dir=None, resume=False, preset="cy
             [part[i : i + 8] for i in range(0, 24, 8) for part in (test[src], translated, cycled)]), 8)
     print_metrics(metrics)
 
-    onnx_bytes, onnx_error = extra_onnx(model, "translate_b_to_a")
+    onnx_bytes, onnx_error = extra_onnx(model, "translate_b2a")
     # Fine-tuning replays the schedule: both discriminators' shipped Adam states restart its step count (the
     # generators' optimizer ships no state), so a fine-tuned run holds the rate, then decays it, rather than
     # starting at its end, at zero.
@@ -377,15 +379,16 @@ def run_cycle_gan(out=None, epochs=None, data_dir=None, resume=False, preset="cy
     notes = {
         "Domains": (f"Domain A is CIFAR-10's {a} class, domain B its {b} class: {len(train['a']):,} and "
                     f"{len(train['b']):,} training images, unpaired (each side shuffled on its own), and 1,000 "
-                    "test images each, never seen in training. `model.translate(x, direction='a_to_b')` makes "
-                    f"{a}s into {b}s, `direction='b_to_a'` the reverse."),
+                    "test images each, never seen in training. `model.translate(x, direction='a2b')` makes "
+                    f"{a}s into {b}s, `direction='b2a'` the reverse."),
         "Figures": (f"`{a}_to_{b}.png` and `{b}_to_{a}.png`: rows of eight, in threes: test images, their "
                     "translations, and the translations translated back (the cycle)."),
         "Each direction alone": (
-            f"`model.onnx` is `translate_a_to_b` ({a} -> {b}); `translate_b_to_a.onnx` is the reverse (largest "
-            f"difference from Keras on fixed inputs {onnx_error:.3g}). In Python, `model.direction_model('b_to_a')` "
+            f"`model.onnx` is `translate_a2b` ({a} -> {b}); `translate_b2a.onnx` is the reverse (largest "
+            f"difference from Keras on fixed inputs {onnx_error:.3g}). In Python, `model.direction_model('b2a')` "
             "is one direction as a plain Keras model, to save and load (safe mode) on its own; `zoo.export(model, "
-            "DIR, functions=['translate_b_to_a'])` exports one direction."),
+            "DIR, functions=['translate_b2a'])` (`zoo export PRESET --functions translate_b2a`) exports one "
+            "direction; `zoo translate PRESET --direction b2a --input FOLDER/ --out OUT/` translates a folder."),
         "The game": (
             f"Adam(2e-4, beta_1=0.5) for each of three players: both generators (one optimizer, as the paper's "
             f"code), D_A and D_B; the rate held for {recipe['hold_epochs']} epochs, then decayed linearly to zero "
@@ -408,4 +411,4 @@ def run_cycle_gan(out=None, epochs=None, data_dir=None, resume=False, preset="cy
         "Licence": LICENCES[dataset],
     }
     return package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir), pictures,
-                   notes, plots={"translate_b_to_a.onnx": lambda p: p.write_bytes(onnx_bytes)})
+                   notes, plots={"translate_b2a.onnx": lambda p: p.write_bytes(onnx_bytes)})

@@ -310,11 +310,11 @@ class ExactLikelihood(Scorer):
 class Translator(Capability):
     """Translates images from one domain to another: `translate(x, direction)`.
 
-    The model provides `directions` (names such as `"a_to_b"`) and
+    The model provides `directions` (names such as `"a2b"`) and
     `translate_functions()`, one tensor function per direction, in that order.
     """
 
-    directions = ("a_to_b",)
+    directions = ("a2b",)
 
     def translate(self, x, direction=None):
         """Images `x` of the direction's source domain, translated, float32 NHWC in [0, 1]."""

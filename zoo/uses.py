@@ -367,34 +367,229 @@ def denoise_grid(name, out, data=None, noise=0.5, kind="gaussian", n=1000, seed=
             "psnr": {"noisy": psnr(noisy, clean), "median": psnr(median, clean), "model": psnr(denoised, clean)}}
 
 
-def translate_grid(name, data, out, direction=None, n=16, as_sources=False):
-    """Translates images; writes rows of inputs over their translations (and, for a paired task, the originals).
+def translator(name, direction=None, make_sources=False):
+    """A preset that translates, its direction (default: its first) and whether its task makes the sources.
 
-    A model trained on a task (pix2pix: `edges`, `grey`) is given real images of its target domain and makes
-    their sources with that task, unless `as_sources`: the images are then its sources as they are.
+    `make_sources` needs a one-direction model with a task (a pix2pix preset
+    such as `pix2pix_celeba_edges_64`): the inputs are then real images of
+    its target domain, and the task makes their sources.
+    """
+    from zoo.capabilities import Translator
+
+    model = require(load(name), Translator, name, "use a pix2pix or cycle_gan preset")
+    direction = direction or model.directions[0]
+    if direction not in model.directions:
+        raise ValueError(f"--direction must be one of {list(model.directions)} for {name}, got {direction!r}")
+    if make_sources and (getattr(model, "task", None) is None or len(model.directions) != 1):
+        task = getattr(model, "task", None)
+        why = "it has no task" if task is None else f"it translates both ways ({', '.join(model.directions)})"
+        raise NotApplicable(f"--make-sources applies to a pix2pix preset with a task (edges, grey), which makes "
+                            f"sources from real images; {name} cannot: {why}. Give it its sources as they are")
+    return model, direction
+
+
+def translate_grid(name, data, out, direction=None, n=16, make_sources=False):
+    """Translates images; writes rows of inputs over their translations (and, with `make_sources`, the originals).
+
+    The images are the model's sources, translated as they are, unless
+    `make_sources`: they are then real images of a pix2pix preset's target
+    domain, and its task (`edges`, `grey`) makes their sources.
+
+    Args:
+        data: a built-in set (its test split), a folder of images; None: the preset's own data set.
 
     Returns:
         `{"n", "direction", "made_sources"}`.
     """
     import numpy as np
 
-    from zoo.capabilities import Translator
     from zoo.io import save_grid
 
-    model = require(load(name), Translator, name, "use a pix2pix or cycle_gan preset")
-    direction = direction or model.directions[0]
-    if direction not in model.directions:
-        raise ValueError(f"--direction must be one of {list(model.directions)}, got {direction!r}")
-    x = images_of(data or own_dataset(model), model.image_shape, n)
-    made = getattr(model, "task", None) is not None and len(model.directions) == 1 and not as_sources
-    sources = model.task_source(x) if made else x
+    import zoo.data
+
+    model, direction = translator(name, direction, make_sources)
+    if data is None:
+        data = own_dataset(model)
+        if data not in zoo.data.BUILTIN and not os.path.isdir(data):
+            raise ValueError(f"--input is needed: {name} was trained on {data}, which is not a built-in data set "
+                             "or a folder")
+    x = images_of(data, model.image_shape, n)
+    sources = model.task_source(x) if make_sources else x
     out_images = model.translate(sources, direction)
     k = min(len(x), 8)
     rows = []
     for i in range(0, len(x), k):
-        rows += [sources[i : i + k], out_images[i : i + k]] + ([x[i : i + k]] if made else [])
+        rows += [sources[i : i + k], out_images[i : i + k]] + ([x[i : i + k]] if make_sources else [])
     save_grid(np.concatenate(rows), out, nrow=k)
-    return {"n": len(x), "direction": direction, "made_sources": made}
+    return {"n": len(x), "direction": direction, "made_sources": bool(make_sources)}
+
+
+# Pillow's names of the formats a translation is written in, by file name ending. Netpbm: .pgm holds
+# grey images only, so a colour translation of a .pgm file is written as PNG instead.
+WRITE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".ppm": "PPM", ".pgm": "PPM",
+                 ".pnm": "PPM", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+
+
+def write_format(path, channels):
+    """Pillow's format name for writing an image of `channels` to `path`, or None if its ending cannot hold it."""
+    ending = Path(path).suffix.lower()
+    if ending == ".pgm" and channels != 1:
+        return None
+    return WRITE_FORMATS.get(ending)
+
+
+def write_image(path, image, fmt):
+    """Writes one float image (H, W, C) in [0, 1] as 8 bits in Pillow's format `fmt`, atomically."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from zoo.io import write_bytes
+
+    pixels = (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    picture = Image.fromarray(pixels[..., 0], "L") if pixels.shape[-1] == 1 else Image.fromarray(pixels, "RGB")
+    if Path(path).suffix.lower() == ".ppm" and picture.mode == "L":
+        picture = picture.convert("RGB")  # a .ppm is a colour pixmap
+    buffer = io.BytesIO()
+    picture.save(buffer, format=fmt, **({"quality": 95} if fmt in ("JPEG", "WEBP") else {}))
+    write_bytes(path, buffer.getvalue())
+
+
+def translation_plan(source, out):
+    """Checks where `zoo translate` reads and writes before anything is loaded; returns "file" or "folder"."""
+    if source is None:
+        raise ValueError("--input is needed: an image file, or a folder of images")
+    source, out = Path(source).expanduser(), Path(out).expanduser()
+    if not source.exists():
+        raise ValueError(f"--input {source} does not exist")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise ValueError(f"--out {out}: its folder {out.parent} does not exist")
+    if source.is_dir():
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"--out {out} is a file; a folder of images is translated into a folder")
+        if out.resolve() == source.resolve():
+            raise ValueError(f"--out {out} is the input folder: the translations would replace the images; "
+                             "name another folder")
+        if source.resolve() in out.resolve().parents:
+            raise ValueError(f"--out {out} is inside the input folder {source}, which is read with its sub-folders: "
+                             "name a folder outside it")
+        return "folder"
+    if not source.is_file():
+        raise ValueError(f"--input {source} is neither a file nor a folder")
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder; for one input image --out names the file to write, "
+                         f"e.g. {out / ('translated' + (source.suffix or '.png'))}")
+    if out.exists() and out.resolve() == source.resolve():
+        raise ValueError(f"--out {out} is the input image: name another file")
+    if out.suffix.lower() not in WRITE_FORMATS:
+        raise ValueError(f"--out {out}: cannot tell the image format from its name; end it in one of "
+                         f"{', '.join(sorted(WRITE_FORMATS))}")
+    return "file"
+
+
+def output_names(files, root, channels):
+    """`{file: path relative to the output folder}`: the same names, but PNG where the ending cannot hold the image.
+
+    Returns:
+        `(names, renamed)`: the mapping, and the `(input, output)` relative names that changed.
+    """
+    names, renamed = {}, []
+    relative = {f: f.relative_to(root) for f in files}
+    wanted = {f: r for f, r in relative.items() if write_format(r, channels) is not None}
+    taken = {r.as_posix().lower() for r in wanted.values()}
+    for f, r in relative.items():
+        if f in wanted:
+            names[f] = r
+            continue
+        # `x.pgm` of a colour model becomes `x.png`, or `x.pgm.png` when `x.png` is an input too.
+        target = r.with_suffix(".png")
+        if target.as_posix().lower() in taken:
+            target = r.with_name(r.name + ".png")
+        taken.add(target.as_posix().lower())
+        names[f] = target
+        renamed.append((r.as_posix(), target.as_posix()))
+    return names, renamed
+
+
+def translate_images(name, source, out, direction=None, make_sources=False, chunk=64):
+    """Translates one image file into another, or a folder of images into a folder, keeping the file names.
+
+    Images are read as `zoo.data.image_folder` reads them (PNG, JPEG, BMP,
+    Netpbm; converted to the model's channels, resized to cover its image
+    shape, centre-cropped), `chunk` at a time, and each translation is written
+    at the model's image shape in the input's format (8 bits), under the
+    same relative path; an image whose format cannot hold the translation (a
+    colour one as `.pgm`) is written as PNG. Every file is written atomically
+    (a temporary file renamed into place). Files that cannot be read are
+    reported by name and the others translated.
+
+    The inputs are the model's sources, translated as they are (pix2pix:
+    a user's edge maps or grey photos), unless `make_sources`: they are then
+    real images of a pix2pix preset's target domain, and its task makes their sources.
+
+    Args:
+        source: an image file (then `out` is the file to write; its folder
+            must exist, and its ending names the format) or a folder (then
+            `out` is a folder, made if missing in an existing folder, never the
+            input folder or one inside it).
+        direction: "a2b" or "b2a" (CycleGAN); default: the model's first.
+
+    Returns:
+        `{"written": [paths], "skipped": [(path, reason)], "renamed": [(input name, output name)],
+        "direction", "made_sources", "kind": "file" or "folder"}`.
+
+    Raises:
+        ValueError: a bad path, direction or option, or no image could be read (named).
+    """
+    import numpy as np
+
+    import zoo.data
+    from zoo.checks import check_count
+
+    chunk = check_count(chunk, "chunk")
+    kind = translation_plan(source, out)
+    source, out = Path(source).expanduser(), Path(out).expanduser()
+    model, direction = translator(name, direction, make_sources)
+    channels = model.image_shape[-1]
+    if kind == "file":
+        if write_format(out, channels) is None:
+            raise ValueError(f"--out {out}: a .pgm file holds grey images only and {name} translates into colour; "
+                             "end it in .ppm or .png")
+        x = zoo.data.read_image(source, model.image_shape)[None]
+        y = model.translate(model.task_source(x) if make_sources else x, direction)
+        write_image(out, y[0], write_format(out, channels))
+        return {"written": [str(out)], "skipped": [], "renamed": [], "direction": direction,
+                "made_sources": bool(make_sources), "kind": kind}
+
+    files, problems = zoo.data.image_files(source)
+    skipped = [(str(where), reason) for where, reason in problems]
+    names, renamed = output_names(files, source, channels)
+    written = []
+    for start in range(0, len(files), chunk):
+        part = files[start : start + chunk]
+        good, images = [], []
+        for path, (image, reason) in zip(part, zoo.data.read_images(part, model.image_shape)):
+            if image is None:
+                skipped.append((str(path), reason))
+                continue
+            good.append(path)
+            images.append(image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 65535.0))
+        if not good:
+            continue
+        x = np.stack(images)
+        y = model.translate(model.task_source(x) if make_sources else x, direction)
+        for path, image in zip(good, y):
+            target = out / names[path]
+            write_image(target, image, write_format(target, channels))
+            written.append(str(target))
+    if not written:
+        listed = "; ".join(f"{where}: {reason}" for where, reason in skipped[:10])
+        raise ValueError(f"none of the {len(files)} image file(s) in {source} could be read; {listed}"
+                         + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""))
+    return {"written": written, "skipped": skipped, "renamed": renamed, "direction": direction,
+            "made_sources": bool(make_sources), "kind": kind}
 
 
 def swap_grid(name, data, out, to=1, n=16):
@@ -528,8 +723,11 @@ def outlier_auroc(name, outliers, inliers=None):
 # ---- export ----------------------------------------------------------------------------
 
 
-def export_preset(name, out, formats=("saved_model", "onnx"), atol=1e-4):
+def export_preset(name, out, formats=("saved_model", "onnx"), atol=1e-4, functions=None):
     """Exports a preset to `out`, parity-checked; the folder is checked before the model is loaded.
+
+    `functions` (e.g. `["translate_b2a"]`, one CycleGAN direction alone) limits
+    the export to those inference functions; default: all of them, one ONNX file each.
 
     Returns:
         `{"report": {format: {function: error}}, "worst": largest error}`.
@@ -541,20 +739,97 @@ def export_preset(name, out, formats=("saved_model", "onnx"), atol=1e-4):
     if bad or not formats:
         raise ValueError(f"formats must be a non-empty subset of {FORMATS}, got {formats}")
     check_out_dir(out)
-    report = export(load(name), out, formats=formats, atol=atol)
+    report = export(load(name), out, formats=formats, atol=atol, functions=functions or None)
     return {"report": report, "worst": max((e for errs in report.values() for e in errs.values()), default=0.0)}
 
 
 # ---- training --------------------------------------------------------------------------
 
 
-def train_and_package(model, data, out, recipe, entry, checkpoint_dir=None, resume=False, verbose=None):
+def check_training_data(data=None, data_a=None, data_b=None, paired=False):
+    """Checks what to train on: `data` alone, or both folders `data_a` and `data_b` (`paired` or not).
+
+    Returns:
+        `(data, pair)`: `pair` is None, or `(data_a, data_b, paired)`.
+    """
+    if data is not None and (data_a is not None or data_b is not None):
+        raise ValueError("give either --data (one built-in set or folder) or --data-a and --data-b (two folders), "
+                         "not both")
+    if data is None and data_a is None and data_b is None:
+        raise ValueError("nothing to train on: give --data (a built-in set or a folder of images), or --data-a and "
+                         "--data-b (two folders, for a translation model)")
+    if paired and data_a is None and data_b is None:
+        raise ValueError("--paired applies to two folders, --data-a and --data-b, whose files are matched by name")
+    if data is not None:
+        return check_data(data), None
+    if data_b is None:
+        raise ValueError("--data-a needs --data-b: the folder of the other domain")
+    if data_a is None:
+        raise ValueError("--data-b needs --data-a: the folder of the other domain")
+    for flag, folder in (("--data-a", data_a), ("--data-b", data_b)):
+        if not os.path.isdir(folder):
+            raise ValueError(f"{flag} must be a folder of images; {folder!r} is not a folder")
+    return None, (os.fspath(data_a), os.fspath(data_b), bool(paired))
+
+
+def check_pair_fits(arch, cls, pair):
+    """Refuses two folders for a model that does not translate, or pairing that its architecture does not learn from."""
+    from zoo.capabilities import Translator
+
+    if pair is None:
+        return
+    if not issubclass(cls, Translator):
+        raise NotApplicable(f"{arch} has no Translator capability: --data-a and --data-b are for translation "
+                            f"models (pix2pix, cycle_gan); train {arch} on --data")
+    wants = getattr(cls, "paired", None)  # None: a translator that learns either way
+    if wants and not pair[2]:
+        raise ValueError(f"{arch} learns from pairs: add --paired (the files of --data-a and --data-b are matched by "
+                         f"name, e.g. sketches/cat.png with photos/cat.jpg)")
+    if wants is False and pair[2]:
+        raise ValueError(f"{arch} learns from unpaired images and takes no --paired: drop it (its two folders "
+                         "need not match)")
+
+
+def check_images_alone(arch, cls, task, pair, how_to_add_task):
+    """Refuses images alone (`--data`) for a translation model without a task: it could not make the other side."""
+    from zoo.capabilities import Translator
+
+    if pair is not None or task is not None or not issubclass(cls, Translator):
+        return
+    wants = getattr(cls, "paired", None)  # a translator that declares how it learns has two sides to learn from
+    if wants is None:
+        return
+    raise ValueError(f"{arch} learns from two sides: give --data-a and --data-b (two folders"
+                     f"{', with --paired' if wants else ''}), or a task that makes the other side from --data's "
+                     f"images ({how_to_add_task})")
+
+
+def pair_name(pair):
+    """How a preset records training on two folders."""
+    a, b, paired = pair
+    return f"{a} -> {b} ({'paired by file name' if paired else 'unpaired'})"
+
+
+def training_set(model, data, pair, recipe):
+    """The training `tf.data.Dataset`: of `data` (a built-in set or a folder), or of the two folders of `pair`."""
+    import zoo.data
+
+    if pair is None:
+        return dataset(data, model.image_shape, recipe["batch_size"], seed=recipe["seed"],
+                       with_labels=model.needs_labels)
+    a, b, paired = pair
+    build = zoo.data.paired_folders if paired else zoo.data.unpaired_folders
+    return build(a, b, model.image_shape, batch_size=recipe["batch_size"], seed=recipe["seed"])
+
+
+def train_and_package(model, data, out, recipe, entry, checkpoint_dir=None, resume=False, verbose=None, pair=None):
     """Fits a compiled model on `data` (with per-epoch checkpoints), then writes the preset folder `out`.
 
     Args:
         recipe: `{"epochs", "batch_size", "seed", "precision", ...}`, recorded in the metadata.
         entry: `{"name", "arch", "dataset", "description"}` of the preset.
         checkpoint_dir: default `OUT.checkpoints`; removed once the folder is written.
+        pair: None, or `(folder_a, folder_b, paired)` to train on instead of `data` (a translation model).
 
     Returns:
         The preset's metadata.
@@ -565,7 +840,7 @@ def train_and_package(model, data, out, recipe, entry, checkpoint_dir=None, resu
     from zoo.metrics.evaluate import metric
     from zoo.trainer import fit
 
-    ds = dataset(data, model.image_shape, recipe["batch_size"], seed=recipe["seed"], with_labels=model.needs_labels)
+    ds = training_set(model, data, pair, recipe)
     checkpoint_dir = checkpoint_dir or f"{os.path.normpath(out)}.checkpoints"
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     history, wall, steps = fit(model, ds, recipe, checkpoint_dir=checkpoint_dir, resume=resume, verbose=verbose)
@@ -575,7 +850,7 @@ def train_and_package(model, data, out, recipe, entry, checkpoint_dir=None, resu
         for k, v in history.history.items()
     }
     images = {"samples.png": (model.sample(64, seed=0), 8)} if isinstance(model, Sampler) else {}
-    data_files = zoo.data.raw_files(data) if data in zoo.data.BUILTIN else {}
+    data_files = zoo.data.raw_files(data) if pair is None and data in zoo.data.BUILTIN else {}
     written = package(model, out, entry, recipe, metrics, wall, steps, data_files, images)
     # The run is complete and packaged: its checkpoints are no longer needed.
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
@@ -595,24 +870,34 @@ def training_image_shape(arch, data, config):
 
 
 def train(arch, data, out, epochs=5, batch_size=64, seed=0, precision="auto", learning_rate=None, config=None,
-          strategy=None, checkpoint_dir=None, resume=False, verbose=None):
-    """Trains architecture `arch` from scratch on a built-in set or a folder and writes a preset folder `out`.
+          strategy=None, checkpoint_dir=None, resume=False, verbose=None, data_a=None, data_b=None, paired=False):
+    """Trains architecture `arch` from scratch and writes a preset folder `out`.
 
-    The image shape is `config["image_shape"]` if given, else the data set's
-    own, else (a folder of images) the architecture's default.
+    It trains on `data` (a built-in set or a folder of images), or, for a
+    translation model, on two folders: `data_a` and `data_b`, pairs matched
+    by file name with `paired` (pix2pix: `zoo.data.paired_folders`), else
+    unpaired (CycleGAN: `zoo.data.unpaired_folders`). The image shape is
+    `config["image_shape"]` if given, else a built-in set's own, else (folders
+    of images) the architecture's default.
 
     Returns:
         The preset's metadata.
+
+    Example:
+        >>> train("pix2pix", None, "runs/sketch2photo", data_a="sketches/", data_b="photos/", paired=True)
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    data, pair = check_training_data(data, data_a, data_b, paired)
     import keras
 
     import zoo
     from zoo.distribute import get_strategy
     from zoo.precision import set_policy
+    from zoo.registry import get_architecture
 
-    check_data(data)
     config = dict(config or {})
+    check_pair_fits(arch, get_architecture(arch), pair)
+    check_images_alone(arch, get_architecture(arch), config.get("task"), pair, "--set task=edges or task=grey")
     shape, _ = training_image_shape(arch, data, config)
     if shape is not None:
         config["image_shape"] = list(shape)
@@ -625,34 +910,38 @@ def train(arch, data, out, epochs=5, batch_size=64, seed=0, precision="auto", le
         model.build_all()
     recipe = {"epochs": epochs, "batch_size": batch_size, "learning_rate": float(optimizer.learning_rate),
               "precision": precision, "seed": seed, "strategy": strategy, "config": config}
-    entry = {"name": os.path.basename(os.path.normpath(out)), "arch": arch, "dataset": data,
-             "description": f"`{arch}` trained by `zoo train` on {data}"}
-    return train_and_package(model, data, out, recipe, entry, checkpoint_dir, resume, verbose)
+    where = data if pair is None else pair_name(pair)
+    entry = {"name": os.path.basename(os.path.normpath(out)), "arch": arch, "dataset": where,
+             "description": f"`{arch}` trained by `zoo train` on {where}"}
+    return train_and_package(model, data, out, recipe, entry, checkpoint_dir, resume, verbose, pair)
 
 
 def finetune(preset, data, out, epochs=5, batch_size=64, seed=0, precision="auto", learning_rate=None,
-             augment=None, checkpoint_dir=None, resume=False, verbose=None):
+             augment=None, checkpoint_dir=None, resume=False, verbose=None, data_a=None, data_b=None, paired=False):
     """Continues training a preset on a built-in set or a folder and writes a preset folder `out`.
 
     A GAN continues the game with its discriminator's optimizer state;
     `augment` (a DiffAugment policy, GANs only) augments the discriminator's inputs.
+    A translation preset also takes two folders, `data_a` and `data_b` (`paired` as in `train`).
 
     Returns:
         The preset's metadata.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    data, pair = check_training_data(data, data_a, data_b, paired)
     import keras
 
     from zoo.precision import set_policy
-    from zoo.pretrained import compile_for_finetuning
+    from zoo.pretrained import compile_for_finetuning, read_metadata
+    from zoo.registry import get_architecture, resolve
 
-    check_data(data)
+    if pair is not None:
+        arch = read_metadata(resolve(preset)).get("architecture")
+        check_pair_fits(arch, get_architecture(arch), pair)
     overrides = None
     if augment:
         from zoo.layers.augment import check_policy
         from zoo.models.gan.gan import AdversarialGenerator
-        from zoo.pretrained import read_metadata
-        from zoo.registry import get_architecture, resolve
 
         arch = read_metadata(resolve(preset)).get("architecture")
         if not issubclass(get_architecture(arch), AdversarialGenerator):
@@ -664,9 +953,12 @@ def finetune(preset, data, out, epochs=5, batch_size=64, seed=0, precision="auto
     precision = set_policy(precision)
     model = load(preset, overrides)
     base = model.preset_metadata
+    check_images_alone(base["architecture"], type(model), getattr(model, "task", None), pair,
+                       "a preset trained with --set task=edges or task=grey")
     lr = compile_for_finetuning(model, base, learning_rate)
     recipe = {"epochs": epochs, "batch_size": batch_size, "learning_rate": lr,
               "precision": precision, "seed": seed, "base_preset": base["preset"]}
-    entry = {"name": os.path.basename(os.path.normpath(out)), "arch": base["architecture"], "dataset": data,
-             "description": f"`{base['preset']}` fine-tuned by `zoo finetune` on {data}"}
-    return train_and_package(model, data, out, recipe, entry, checkpoint_dir, resume, verbose)
+    where = data if pair is None else pair_name(pair)
+    entry = {"name": os.path.basename(os.path.normpath(out)), "arch": base["architecture"], "dataset": where,
+             "description": f"`{base['preset']}` fine-tuned by `zoo finetune` on {where}"}
+    return train_and_package(model, data, out, recipe, entry, checkpoint_dir, resume, verbose, pair)

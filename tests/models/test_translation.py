@@ -141,9 +141,9 @@ def test_pix2pix_translates_in_inference_mode_and_its_exports_agree(tmp_path):
     assert out.min() >= 0 and out.max() <= 1
     zoo.export(model, tmp_path, verbose=False)
     loaded = tf.saved_model.load(str(tmp_path / "saved_model"))
-    saved = loaded.signatures["translate_a_to_b"](images=tf.constant(x))["output_0"].numpy()
+    saved = loaded.signatures["translate_a2b"](images=tf.constant(x))["output_0"].numpy()
     np.testing.assert_allclose(saved, out, atol=1e-5)
-    session = ort.InferenceSession(str(tmp_path / "translate_a_to_b.onnx"), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(tmp_path / "translate_a2b.onnx"), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], out, atol=1e-4)
 
 
@@ -254,7 +254,7 @@ def test_each_direction_translates_saves_loads_and_exports_alone(tmp_path):
     model = zoo.create("cycle_gan", **CYCLE)
     x = images(5, seed=3)
     outs = {d: model.translate(x, direction=d) for d in model.directions}
-    assert not np.allclose(outs["a_to_b"], outs["b_to_a"])
+    assert not np.allclose(outs["a2b"], outs["b2a"])
     with pytest.raises(ValueError, match="direction"):
         model.translate(x, direction="a2c")
     for direction in model.directions:
@@ -262,12 +262,12 @@ def test_each_direction_translates_saves_loads_and_exports_alone(tmp_path):
         model.direction_model(direction).save(path)
         alone = keras.saving.load_model(path, safe_mode=True)
         np.testing.assert_allclose(np.asarray(alone(x)), outs[direction], atol=1e-6)
-    report = zoo.export(model, tmp_path / "b_to_a", functions=["translate_b_to_a"], verbose=False)
-    assert set(report["onnx"]) == {"translate_b_to_a"} and report["onnx"]["translate_b_to_a"] <= 1e-4
-    session = ort.InferenceSession(str(tmp_path / "b_to_a" / "translate_b_to_a.onnx"),
+    report = zoo.export(model, tmp_path / "b2a", functions=["translate_b2a"], verbose=False)
+    assert set(report["onnx"]) == {"translate_b2a"} and report["onnx"]["translate_b2a"] <= 1e-4
+    session = ort.InferenceSession(str(tmp_path / "b2a" / "translate_b2a.onnx"),
                                    providers=["CPUExecutionProvider"])
-    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], outs["b_to_a"], atol=1e-4)
-    np.testing.assert_allclose(model.cycle(x), model.translate(outs["a_to_b"], "b_to_a"), atol=1e-6)
+    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], outs["b2a"], atol=1e-4)
+    np.testing.assert_allclose(model.cycle(x), model.translate(outs["a2b"], "b2a"), atol=1e-6)
 
 
 def test_cycle_gan_makes_domain_b_from_images_alone_by_its_task():
@@ -334,3 +334,121 @@ def test_an_unknown_task_names_the_known_ones():
         tasks.apply("sketch", images(1))
     with pytest.raises(ValueError, match="grey"):
         zoo.create("pix2pix", **PIX2PIX, task="sketch")
+
+
+# ---- direction names -------------------------------------------------------------
+
+def test_directions_are_named_a2b_and_b2a_and_export_one_onnx_file_each(tmp_path):
+    pix2pix, cycle = zoo.create("pix2pix", **PIX2PIX), zoo.create("cycle_gan", **CYCLE)
+    assert pix2pix.directions == ("a2b",) and pix2pix.main_function == "translate_a2b"
+    assert cycle.directions == ("a2b", "b2a") and cycle.main_function == "translate_a2b"
+    assert (pix2pix.paired, cycle.paired) == (True, False)
+    assert set(cycle.inference_functions()) == {"translate_a2b", "translate_b2a"}
+    assert cycle.direction_model("b2a").name == "translate_b2a"
+    for model in (pix2pix, cycle):
+        with pytest.raises(ValueError, match=r"\['a2b'"):
+            model.translate(images(1), "a_to_b")
+    report = zoo.export(cycle, tmp_path, formats=("onnx",), verbose=False)
+    assert set(report["onnx"]) == {"translate_a2b", "translate_b2a"}
+    assert {p.name for p in tmp_path.glob("*.onnx")} == {"translate_a2b.onnx", "translate_b2a.onnx"}
+
+
+# ---- zoo.data: paired and unpaired folders ---------------------------------------
+
+def write_images(folder, names, arrays):
+    """Writes each float image (H, W, C) in [0, 1] under `folder/name` in the format its ending names."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, x in zip(names, arrays):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.round(x * 255).astype(np.uint8)).save(path)
+    return folder
+
+
+def drain(ds):
+    """Every (a, b) batch of a dataset, concatenated: two numpy arrays."""
+    a, b = zip(*[(np.asarray(x), np.asarray(y)) for x, y in ds])
+    return np.concatenate(a), np.concatenate(b)
+
+
+def test_paired_folders_match_files_by_name_and_keep_each_pair_together(tmp_path):
+    x = images(6, seed=4)
+    names = ["p0.png", "p1.png", "p2.bmp", "sub/p3.png", "p4.png", "p5.bmp"]
+    a = write_images(tmp_path / "a", names, x)
+    # Side B holds each image's negative, under the same name with another ending for some (lossless formats).
+    b = write_images(tmp_path / "b", ["p0.png", "p1.bmp", "p2.png", "sub/p3.png", "p4.png", "p5.png"], 1 - x)
+    ds = zoo.data.paired_folders(a, b, (8, 8, 3), batch_size=4, seed=1)
+    first = next(iter(ds))
+    assert isinstance(first, tuple) and len(first) == 2
+    assert [tuple(t.shape) for t in first] == [(4, 8, 8, 3), (4, 8, 8, 3)] and first[0].dtype == tf.float32
+    sa, sb = drain(ds)
+    assert len(sa) == 6
+    # Shuffled, but pair by pair: B is still A's negative.
+    np.testing.assert_allclose(sb, 1 - sa, atol=1.5 / 255)
+    assert not np.allclose(sa, x, atol=1 / 255)
+    # Unshuffled, the pairs come in name order (sub/p3 after the folder's own files).
+    sa, sb = drain(zoo.data.paired_folders(a, b, (8, 8, 3), batch_size=4, shuffle=False))
+    np.testing.assert_allclose(sa, x[[0, 1, 2, 4, 5, 3]], atol=1 / 255)
+    np.testing.assert_allclose(sb, 1 - x[[0, 1, 2, 4, 5, 3]], atol=1.5 / 255)
+
+
+def test_paired_folders_name_the_files_without_a_partner(tmp_path):
+    x = images(4)
+    a = write_images(tmp_path / "a", ["1.png", "2.png", "3.png"], x)
+    b = write_images(tmp_path / "b", ["1.png", "2.jpg", "4.png"], x)
+    with pytest.raises(ValueError, match=r"without a partner") as err:
+        zoo.data.paired_folders(a, b, (8, 8, 3))
+    message = str(err.value)
+    assert "3.png" in message and "4.png" in message and "1.png" not in message
+    assert f"1 in {a} have none in {b}" in message and f"1 in {b} have none in {a}" in message
+    write_images(tmp_path / "a", ["2.jpg"], x)
+    with pytest.raises(ValueError, match=r"two images of one name.*2.jpg and 2.png|2.jpg.*2.png"):
+        zoo.data.paired_folders(a, b, (8, 8, 3))
+    with pytest.raises(ValueError, match="image_shape"):
+        zoo.data.paired_folders(a, b, (8, 8, 2))
+    (a / "2.jpg").unlink()
+    with pytest.raises(ValueError, match="does not exist"):
+        zoo.data.paired_folders(a, tmp_path / "nowhere", (8, 8, 3))
+
+
+def test_paired_folders_leave_out_a_pair_with_an_unreadable_file_and_name_it(tmp_path):
+    x = images(3)
+    a = write_images(tmp_path / "a", ["1.png", "2.png", "3.png"], x)
+    b = write_images(tmp_path / "b", ["1.png", "2.png", "3.png"], 1 - x)
+    (b / "2.png").write_bytes(b"not an image")
+    with pytest.warns(zoo.data.ImageSkippedWarning, match=r"2\.png"):
+        sa, sb = drain(zoo.data.paired_folders(a, b, (8, 8, 3), shuffle=False))
+    np.testing.assert_allclose(sa, x[[0, 2]], atol=1 / 255)
+    np.testing.assert_allclose(sb, 1 - x[[0, 2]], atol=1 / 255)
+    with pytest.raises(ValueError, match=r"2\.png"):
+        zoo.data.paired_folders(a, b, (8, 8, 3), on_error="raise")
+
+
+def test_unpaired_folders_cover_the_larger_side_with_equal_batches(tmp_path):
+    a = write_images(tmp_path / "a", [f"{i}.png" for i in range(3)],
+                     np.stack([np.full((8, 8, 3), i / 10) for i in range(3)]))
+    b = write_images(tmp_path / "b", [f"{i}.png" for i in range(5)],
+                     np.stack([np.full((8, 8, 3), 0.5 + i / 10) for i in range(5)]))
+    ds = zoo.data.unpaired_folders(a, b, (8, 8, 3), batch_size=2, seed=0)
+    sizes = [(int(x.shape[0]), int(y.shape[0])) for x, y in ds]
+    assert sizes == [(2, 2), (2, 2), (1, 1)]
+    sa, sb = drain(ds)
+    values_a, values_b = np.round(sa[:, 0, 0, 0] * 10), np.round((sb[:, 0, 0, 0] - 0.5) * 10)
+    assert sorted(values_b) == [0, 1, 2, 3, 4]  # every image of the larger side once an epoch
+    assert set(values_a) == {0, 1, 2}  # the smaller side cycled to keep up
+    with pytest.raises(ValueError, match="batch_size"):
+        zoo.data.unpaired_folders(a, b, (8, 8, 3), batch_size=0)
+
+
+def test_folder_with_transform_pairs_each_image_with_its_source(tmp_path):
+    x = images(5)
+    folder = write_images(tmp_path / "faces", [f"{i}.png" for i in range(5)], x)
+    sources, targets = drain(zoo.data.folder_with_transform(folder, tasks.grey, (8, 8, 3), batch_size=2))
+    assert len(targets) == 5
+    np.testing.assert_allclose(sources, tasks.apply("grey", targets), atol=1e-6)
+    with pytest.raises(ValueError, match="task='edges'"):
+        zoo.data.folder_with_transform(folder, "edges", (8, 8, 3))
+    with pytest.raises(ValueError, match="keep the images' shape"):
+        zoo.data.folder_with_transform(folder, lambda t: t[:, :4], (8, 8, 3))

@@ -1,12 +1,12 @@
 """The `zoo` command: list, inspect, sample, reconstruct, train, fine-tune, export and measure models,
-and the uses of autoencoders (latent maps, few-label probes, outliers, denoising, face swap) and of GANs
-(a real-or-fake quiz).
+and the uses of autoencoders (latent maps, few-label probes, outliers, denoising, face swap), of GANs
+(a real-or-fake quiz) and of translation models (translate an image or a folder).
 
 Each command parses its arguments, calls one function of `zoo.uses` (or of
 the registry), and prints what it returns. The commands live by group:
 
 - `catalogue`: list, info (answered without TensorFlow);
-- `images`: sample, reconstruct, traverse, plot-latent, swap, denoise, real-or-fake;
+- `images`: sample, reconstruct, traverse, plot-latent, translate, swap, denoise, real-or-fake;
 - `train`: train, finetune;
 - `measure`: eval, probe, outliers;
 - `export`: export.

@@ -1,10 +1,12 @@
 """`zoo export`: a SavedModel and ONNX files, each checked against the Keras model."""
 
 from zoo import uses
+from zoo.cli.parsing import comma_list
 
 
 def cmd_export(args):
-    done = uses.export_preset(args.name, args.out, formats=args.formats.split(","), atol=args.atol)
+    done = uses.export_preset(args.name, args.out, formats=args.formats.split(","), atol=args.atol,
+                              functions=comma_list(args.functions))
     print(f"wrote {args.out}; largest difference from Keras {done['worst']:.3g} (limit {args.atol})")
 
 
@@ -17,3 +19,5 @@ def register(add):
     p.add_argument("--out", required=True)
     p.add_argument("--formats", default="saved_model,onnx")
     p.add_argument("--atol", type=float, default=1e-4)
+    p.add_argument("--functions", help="comma-separated subset of the model's functions (default: all, an ONNX file "
+                                       "each), e.g. translate_b2a: one CycleGAN direction alone")

@@ -1,5 +1,7 @@
 """Commands that write images: sample, reconstruct, traverse, plot-latent, translate, swap, denoise, real-or-fake."""
 
+import sys
+
 from zoo import uses
 from zoo.cli.parsing import int_list
 
@@ -38,10 +40,24 @@ def cmd_plot_latent(args):
 
 
 def cmd_translate(args):
-    done = uses.translate_grid(args.name, args.data, args.out, direction=args.direction, n=args.n,
-                               as_sources=args.as_sources)
-    rows = "source / translation / original" if done["made_sources"] else "input / translation"
-    print(f"wrote {args.out}: {done['n']} images {done['direction']}, rows {rows}")
+    if args.grid:
+        done = uses.translate_grid(args.name, args.input, args.out, direction=args.direction, n=args.n,
+                                   make_sources=args.make_sources)
+        rows = "source / translation / original" if done["made_sources"] else "input / translation"
+        print(f"wrote {args.out}: {done['n']} images {done['direction']}, rows {rows}")
+        return 0
+    done = uses.translate_images(args.name, args.input, args.out, direction=args.direction,
+                                 make_sources=args.make_sources)
+    made = ", sources made by the preset's task" if done["made_sources"] else ""
+    where = args.out if done["kind"] == "file" else f"{len(done['written'])} images into {args.out}"
+    print(f"wrote {where} ({done['direction']}{made})")
+    for before, after in done["renamed"]:
+        print(f"  {before} written as {after}: its format cannot hold the translation's channels")
+    if done["skipped"]:
+        print(f"zoo: skipped {len(done['skipped'])} file(s) that could not be read:", file=sys.stderr)
+        for where, reason in done["skipped"]:
+            print(f"  {where}: {reason}", file=sys.stderr)
+    return 0
 
 
 def cmd_swap(args):
@@ -106,15 +122,30 @@ def register(add):
     p.add_argument("-n", type=int, default=None, help="number of images (default: the whole split)")
     p.add_argument("--out", default="map.png")
 
-    p = add("translate", cmd_translate, "Translate images with a pix2pix or CycleGAN preset",
-            "zoo translate cycle_gan_cifar10_horse_deer --direction b_to_a --out deer_as_horses.png")
-    p.add_argument("name")
-    p.add_argument("--data", help="built-in data set (test split) or image folder (default: the preset's own)")
-    p.add_argument("--direction", help="a_to_b or b_to_a (default: the model's first)")
-    p.add_argument("--as-sources", action="store_true",
-                   help="pix2pix: the images are sources already (default: made from them by the preset's task)")
-    p.add_argument("-n", type=int, default=16)
-    p.add_argument("--out", default="translations.png")
+    p = add("translate", cmd_translate,
+            "Translate an image file, or a folder of images into a folder (same file names), with a pix2pix or "
+            "CycleGAN preset",
+            "zoo translate cycle_gan_cifar10_horse_deer --input deer/ --direction b2a --out deer_as_horses/")
+    p.add_argument("name", help="preset name or preset folder")
+    p.add_argument("--input", help="an image file, or a folder of images (read with its sub-folders; PNG, JPEG, BMP, "
+                                   "Netpbm), resized and cropped to the model's image shape; with --grid also a "
+                                   "built-in data set (default: the preset's own)")
+    p.add_argument("--out", required=True,
+                   help="for one image, the file to write (its folder must exist; its ending names the format); for "
+                        "a folder, the folder to write, never the input folder: the same file names and formats, "
+                        "at the model's image shape; with --grid, the PNG grid")
+    p.add_argument("--direction", help="CycleGAN: a2b or b2a (default: the model's first, a2b)")
+    sources = p.add_mutually_exclusive_group()
+    sources.add_argument("--make-sources", action="store_true",
+                         help="pix2pix with a task: the inputs are real images of the target domain (faces); the "
+                              "preset's task (edges, grey) makes their sources, which are translated (a demo)")
+    sources.add_argument("--as-sources", action="store_true",
+                         help="the default: the inputs are the model's sources (your edge maps, grey photos), "
+                              "translated as they are")
+    p.add_argument("--grid", action="store_true",
+                   help="write one PNG grid of inputs over their translations (and, with --make-sources, the "
+                        "originals) instead of image files")
+    p.add_argument("-n", type=int, default=16, help="with --grid: how many images (default 16)")
 
     p = add("swap", cmd_swap, "Redraw faces with another identity's decoder (face swap)",
             "zoo swap swap_ae_att_faces --data att_faces --to 1 --out swaps.png")

@@ -1,4 +1,5 @@
-"""`zoo train` and `zoo finetune`: fit on a built-in set or a folder of images, and write a preset folder."""
+"""`zoo train` and `zoo finetune`: fit on a built-in set, a folder of images or (translation) two folders, and
+write a preset folder."""
 
 from zoo import uses
 from zoo.cli.parsing import settings
@@ -20,14 +21,18 @@ def report(meta, out):
     training = meta.get("training", {})
     shape = meta.get("recipe", {}).get("config", {}).get("image_shape")
     images = f" on {'x'.join(map(str, shape))} images" if shape else ""
-    print(f"{out}: {training.get('steps')} steps{images} in {training.get('wall_time_s')} s; "
-          f"try `zoo sample {out} -n 16 --out samples.png`")
+    if "Translator" in meta.get("capabilities", ()):
+        hint = f"zoo translate {out} --input IMAGES/ --out translated/"
+    else:
+        hint = f"zoo sample {out} -n 16 --out samples.png"
+    print(f"{out}: {training.get('steps')} steps{images} in {training.get('wall_time_s')} s; try `{hint}`")
 
 
 def cmd_train(args):
     meta = uses.train(args.arch, args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
                       seed=args.seed, precision=args.precision, learning_rate=args.lr, config=settings(args.set),
-                      strategy=args.strategy, checkpoint_dir=args.checkpoint_dir, resume=args.resume)
+                      strategy=args.strategy, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
+                      data_a=args.data_a, data_b=args.data_b, paired=args.paired)
     report(meta, args.out)
 
 
@@ -35,13 +40,21 @@ def cmd_finetune(args):
     meta = uses.finetune(args.preset, args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
                          seed=args.seed, precision=args.precision, learning_rate=args.lr,
                          augment=augment_policy(args.augment), checkpoint_dir=args.checkpoint_dir,
-                         resume=args.resume)
+                         resume=args.resume, data_a=args.data_a, data_b=args.data_b, paired=args.paired)
     report(meta, args.out)
 
 
 def training_args(p):
-    p.add_argument("--data", required=True,
-                   help="built-in data set (its own image shape) or image folder (resized to the model's)")
+    p.add_argument("--data",
+                   help="built-in data set (its own image shape) or image folder (resized to the model's); "
+                        "a pix2pix or CycleGAN with a task (--set task=edges|grey) makes the other side itself")
+    p.add_argument("--data-a", metavar="FOLDER",
+                   help="translation models, instead of --data: the folder of domain A (pix2pix: the sources)")
+    p.add_argument("--data-b", metavar="FOLDER",
+                   help="with --data-a: the folder of domain B (pix2pix: the targets)")
+    p.add_argument("--paired", action="store_true",
+                   help="with --data-a/--data-b, for pix2pix: pairs matched by file name (a/cat.png with b/cat.jpg), "
+                        "every file with its partner; without it (CycleGAN) the folders are unpaired")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
@@ -53,7 +66,8 @@ def training_args(p):
 
 def register(add):
     p = add("train", cmd_train, "Train an architecture from scratch and write a preset folder",
-            "zoo train vae --data mnist --epochs 5 --out runs/my_vae --set latent_dim=8")
+            "zoo train vae --data mnist --epochs 5 --out runs/my_vae --set latent_dim=8; "
+            "zoo train pix2pix --data-a sketches/ --data-b photos/ --paired --out runs/sketch2photo")
     p.add_argument("arch")
     training_args(p)
     p.add_argument("--lr", type=float, default=None,

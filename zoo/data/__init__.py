@@ -6,6 +6,8 @@ Whatever the source, images leave `zoo.data` as float32 NHWC in [0, 1].
     >>> train = zoo.data.load("mnist", batch_size=128, seed=0)
     >>> test_images = zoo.data.as_numpy("mnist", "test")      # (10000, 28, 28, 1)
     >>> mine = zoo.data.image_folder("photos/", image_shape=(64, 64, 3))
+    >>> pairs = zoo.data.paired_folders("sketches/", "photos/", (64, 64, 3))   # matched by file name
+    >>> unpaired = zoo.data.unpaired_folders("horses/", "zebras/", (64, 64, 3))
 
 Built-in sets (`sorted(zoo.data.BUILTIN)`) are all prepared by TFDS builders
 from their original files under `$ZOO_DATA_DIR` (or `data_dir=`), with no
@@ -21,11 +23,21 @@ Datasets; the functions do, on first call.
 
 Modules: `catalog` (what each set is), `common` (paths, lock, hashing,
 conversion), `builders` (the zoo's TFDS builders), `builtin` (load and
-friends) and `folder` (the user's own images).
+friends), `folder` (the user's own images) and `pairs` (two sides of an
+image-to-image task: paired folders, a folder and a transform, unpaired folders).
 """
 
 from zoo.data.builtin import BUILTIN, BuiltinSet, as_numpy, cache_dir, info, load, raw_files
-from zoo.data.folder import IMAGE_EXTENSIONS, ImageSkippedWarning, folder_classes, image_folder
+from zoo.data.folder import (
+    IMAGE_EXTENSIONS,
+    ImageSkippedWarning,
+    folder_classes,
+    image_files,
+    image_folder,
+    read_image,
+    read_images,
+)
+from zoo.data.pairs import folder_with_transform, paired_folders, unpaired_folders
 
 __all__ = [
     "BUILTIN",
@@ -35,8 +47,14 @@ __all__ = [
     "as_numpy",
     "cache_dir",
     "folder_classes",
+    "folder_with_transform",
+    "image_files",
     "image_folder",
     "info",
     "load",
+    "paired_folders",
     "raw_files",
+    "read_image",
+    "read_images",
+    "unpaired_folders",
 ]

@@ -25,7 +25,8 @@ import numpy as np
 from zoo.checks import check_bool, check_count, check_image_shape, check_optional_seed
 from zoo.data.common import convert_batch, tf_message
 
-__all__ = ["IMAGE_EXTENSIONS", "ImageSkippedWarning", "image_folder", "folder_classes"]
+__all__ = ["IMAGE_EXTENSIONS", "ImageSkippedWarning", "image_files", "image_folder", "folder_classes", "read_image",
+           "read_images", "stack_images"]
 
 #: File name endings taken as images (compared case-insensitively).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm")
@@ -60,7 +61,7 @@ def _report(on_error, where, reason, stacklevel):
 
 
 def _walk(root, on_error, quiet=False):
-    """Image files under `root` (sorted), the count of other files, bad entries.
+    """Image files under `root` (sorted), the count of other files, the bad entries as (path, reason).
 
     Symlinked folders are followed, but each real folder, named by
     (st_dev, st_ino), is read once only, so a link back up the tree ends the
@@ -106,7 +107,7 @@ def _walk(root, on_error, quiet=False):
         for where, reason in problems:
             _report(on_error, where, reason, stacklevel=4)
     images.sort(key=lambda p: p.relative_to(root).parts)
-    return images, others, len(problems)
+    return images, others, problems
 
 
 def _layout(root, images):
@@ -343,17 +344,7 @@ def image_folder(
 
     files, others, unlisted = _walk(root, on_error)
     if not files:
-        if not others and not unlisted:
-            raise ValueError(f"image folder {root} is empty: it holds no files at all")
-        if not others:
-            raise ValueError(
-                f"image folder {root} holds no images that could be listed: "
-                f"{unlisted} unreadable folder(s) or entry(ies)"
-            )
-        raise ValueError(
-            f"image folder {root} holds no images: {others} file(s), none ending in one of "
-            f"{_extensions_text()} (case-insensitive)"
-        )
+        _no_images(root, others, len(unlisted))
 
     classes, direct = _layout(root, files)
     if with_labels is None:
@@ -364,9 +355,7 @@ def image_folder(
             f"{len(direct)} lie directly in it (e.g. {direct[0].name})"
         )
 
-    workers = max(1, min(8, os.cpu_count() or 1))
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(lambda f: _load_one(f, image_shape), files))
+    results = read_images(files, image_shape)
 
     class_index = {name: i for i, name in enumerate(classes)}
     images, labels, first_problem = [], [], None
@@ -384,16 +373,107 @@ def image_folder(
     return _dataset(images, labels if with_labels else None, image_shape, batch_size, shuffle, seed, drop_remainder)
 
 
-def _dataset(images, labels, image_shape, batch_size, shuffle, seed, drop_remainder):
-    import tensorflow as tf
+def _no_images(root, others, unlisted):
+    """Raises the ValueError that says why a folder gave no image files."""
+    if not others and not unlisted:
+        raise ValueError(f"image folder {root} is empty: it holds no files at all")
+    if not others:
+        raise ValueError(
+            f"image folder {root} holds no images that could be listed: "
+            f"{unlisted} unreadable folder(s) or entry(ies)"
+        )
+    raise ValueError(
+        f"image folder {root} holds no images: {others} file(s), none ending in one of "
+        f"{_extensions_text()} (case-insensitive)"
+    )
 
+
+def image_files(path):
+    """The image files under a folder, in the order `image_folder` reads them, and the entries it could not list.
+
+    Nothing is decoded: this is the listing `image_folder` starts from
+    (recursive, symlinks followed once, `IMAGE_EXTENSIONS` in any case).
+
+    Args:
+        path: The folder.
+
+    Returns:
+        `(files, problems)`: the image files as `pathlib.Path`s under `path`,
+        and `(path, reason)` for each folder or image entry that could not be listed.
+
+    Raises:
+        FileNotFoundError: (also a `ValueError`) if `path` does not exist.
+        ValueError: If `path` is not a folder or holds no image files.
+
+    Example:
+        >>> files, problems = image_files("photos/")
+        >>> [f.name for f in files][:2]
+        ['cat.jpg', 'dog.png']
+    """
+    root = _check_folder(path)
+    files, others, problems = _walk(root, "skip", quiet=True)
+    if not files:
+        _no_images(root, others, len(problems))
+    return files, problems
+
+
+def read_images(files, image_shape):
+    """Decodes image files as `image_folder` does, a few at a time in threads.
+
+    Each file is decoded by its content, converted to `image_shape`'s
+    channels, scaled to [0, 1], resized to cover `(height, width)` keeping
+    its aspect ratio, centre-cropped, and kept quantized (8 bits, or 16 when
+    the file had more), as `image_folder` keeps it.
+
+    Args:
+        files: Paths of image files.
+        image_shape: `(height, width, channels)`, channels 1 or 3.
+
+    Returns:
+        A list, in the order of `files`, of `(image, None)` (a uint8 or uint16
+        `image_shape` array; `stack_images` scales a list of them) or
+        `(None, reason)` for a file that cannot be used.
+    """
+    image_shape = check_image_shape(image_shape)
+    workers = max(1, min(8, os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda f: _load_one(f, image_shape), files))
+
+
+def read_image(path, image_shape):
+    """One image file read as `image_folder` reads it: float32 `image_shape` in [0, 1].
+
+    Raises:
+        ValueError: naming the file and why it cannot be used (missing,
+            unreadable, corrupt, not an image, an unsupported channel count).
+
+    Example:
+        >>> x = read_image("cat.jpg", (64, 64, 3))     # (64, 64, 3) float32
+    """
+    image, reason = read_images([path], image_shape)[0]
+    if image is None:
+        raise ValueError(f"cannot read image {path}: {reason}")
+    return image.astype(np.float32) * np.float32(1.0 / (255.0 if image.dtype == np.uint8 else 65535.0))
+
+
+def stack_images(images):
+    """Quantized images from `read_images` as one array, and the scale that maps it to [0, 1].
+
+    Returns:
+        `(array, scale)`: uint8 with scale 255, or, when any image has 16 bits,
+        all of them widened to uint16 (exactly: 255 * 257 == 65535) with scale 65535.
+    """
     if any(image.dtype == np.uint16 for image in images):
         # Widening 8 -> 16 bits by 257 is exact: 255 * 257 == 65535.
         images = [image.astype(np.uint16) * (257 if image.dtype == np.uint8 else 1) for image in images]
-        scale = 65535.0
-    else:
-        scale = 255.0
-    array = np.stack(images)
+        return np.stack(images), 65535.0
+    return np.stack(images), 255.0
+
+
+def _dataset(images, labels, image_shape, batch_size, shuffle, seed, drop_remainder):
+    import tensorflow as tf
+
+    array, scale = stack_images(images)
     del images
     if labels is None:
         ds = tf.data.Dataset.from_tensor_slices(array)

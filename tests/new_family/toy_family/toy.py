@@ -31,8 +31,8 @@ class ToyCycle(Translator, Game):
     """Unpaired translation between domains A and B; batches are (images of A, images of B)."""
 
     loss_names = ("g_loss", "d_a_loss", "d_b_loss", "r1", "cycle_loss")
-    directions = ("a_to_b", "b_to_a")
-    main_function = "translate_a_to_b"
+    directions = ("a2b", "b2a")
+    main_function = "translate_a2b"
 
     def __init__(self, image_shape=(4, 4, 1), cycle_weight=10.0, r1_every=2, **kwargs):
         super().__init__(image_shape=image_shape, **kwargs)

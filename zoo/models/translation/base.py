@@ -99,14 +99,21 @@ class TranslationGAN(Translator, Game):
     alone with its task (`pair_from_images`) and gives its evaluation losses
     (`evaluation_losses`, run by `evaluate` without changing any state).
 
+    Directions are named `"a2b"` (A -> B: pix2pix's source -> target) and
+    `"b2a"`; each exports as `translate_<direction>` (`translate_a2b.onnx`).
+    `paired` says whether a member learns from pairs matched image by image
+    (pix2pix: `zoo.data.paired_folders`) or from two unpaired sets
+    (CycleGAN: `zoo.data.unpaired_folders`).
+
     Args:
         image_shape: (height, width, channels) of both domains' images.
         task: None, or a name of `tasks.TASKS`: how to make the other side of
             a pair when `fit` is given images alone.
     """
 
-    directions = ("a_to_b",)
-    main_function = "translate_a_to_b"
+    directions = ("a2b",)
+    main_function = "translate_a2b"
+    paired = True
 
     def __init__(self, image_shape=(64, 64, 3), task=None, **kwargs):
         super().__init__(image_shape=image_shape, **kwargs)
@@ -162,16 +169,16 @@ class TranslationGAN(Translator, Game):
         return to_public(generator(to_internal(images), training=False))
 
     # One named method a direction: `run_chunked` compiles a function once per name.
-    def translate_a_to_b_tensor(self, images):
+    def translate_a2b_tensor(self, images):
         """Images of A in [0, 1] -> images of B in [0, 1] (inference mode)."""
         return self.translated(self.generators()[0], images)
 
-    def translate_b_to_a_tensor(self, images):
+    def translate_b2a_tensor(self, images):
         """Images of B in [0, 1] -> images of A in [0, 1] (inference mode)."""
         return self.translated(self.generators()[1], images)
 
     def translate_functions(self):
-        return (self.translate_a_to_b_tensor, self.translate_b_to_a_tensor)[: len(self.directions)]
+        return (self.translate_a2b_tensor, self.translate_b2a_tensor)[: len(self.directions)]
 
     def call(self, x, training=False):
         # Keras builds and summarises through call(images): the first direction's translation.
@@ -180,7 +187,7 @@ class TranslationGAN(Translator, Game):
     def direction_model(self, direction=None):
         """One direction alone: a functional Keras model, images in [0, 1] -> [0, 1], in inference mode.
 
-        It shares the generator's weights; save it (`.save("a_to_b.keras")`),
+        It shares the generator's weights; save it (`.save("b2a.keras")`),
         load it in safe mode (`keras.saving.load_model`, after importing
         `zoo.models.translation.networks`) or convert it without the rest of
         the game.

@@ -118,8 +118,8 @@ class CycleGAN(TranslationGAN):
     paired; given images alone, domain A is the batch and domain B the
     model's `task` (`"grey"`, `"edges"`) applied to the same batch rolled
     by half its size, so no image meets its own transform (for batches of
-    two or more). Each direction translates, exports (`translate_a_to_b`,
-    `translate_b_to_a`) and loads (`direction_model`) on its own.
+    two or more). Each direction translates, exports (`translate_a2b`,
+    `translate_b2a`) and loads (`direction_model`) on its own.
 
     Args:
         image_shape: (height, width, channels) of both domains' images.
@@ -140,10 +140,11 @@ class CycleGAN(TranslationGAN):
         >>> lr = HoldThenLinearDecay(2e-4, hold_epochs=4, decay_epochs=4, steps_per_epoch=625)
         >>> model.compile(optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
         >>> model.fit(tf.data.Dataset.zip((horses, deer)), epochs=8)
-        >>> deer_like = model.translate(horse_images, direction="a_to_b")
+        >>> deer_like = model.translate(horse_images, direction="a2b")
     """
 
-    directions = ("a_to_b", "b_to_a")
+    directions = ("a2b", "b2a")
+    paired = False
     loss_names = ("g_loss", "d_a_loss", "d_b_loss", "adv_loss", "cycle_loss", "identity_loss")
     # Both discriminators' Adam states ship with a preset, so fine-tuning continues the game.
     shipped_optimizers = ("d_a_optimizer", "d_b_optimizer")
@@ -246,9 +247,9 @@ class CycleGAN(TranslationGAN):
 
     # ---- the cycle -------------------------------------------------------
 
-    def cycle(self, x, direction="a_to_b"):
-        """Images taken round the cycle: A -> B -> A for "a_to_b", B -> A -> B for "b_to_a" (numpy, [0, 1])."""
-        back = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}.get(direction)
+    def cycle(self, x, direction="a2b"):
+        """Images taken round the cycle: A -> B -> A for "a2b", B -> A -> B for "b2a" (numpy, [0, 1])."""
+        back = {"a2b": "b2a", "b2a": "a2b"}.get(direction)
         if back is None:
             raise ValueError(f"direction must be one of {list(self.directions)}, got {direction!r}")
         return self.translate(self.translate(x, direction), back)
