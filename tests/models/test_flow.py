@@ -60,6 +60,21 @@ def test_decode_inverts_encode(arch):
     np.testing.assert_allclose(again.numpy(), codes.numpy(), atol=1e-3)
 
 
+def test_an_inverse_that_would_overflow_saturates_and_is_counted():
+    model = flow("glow")
+    # Scales of sigmoid(-60 + 2) / sigmoid(2), about 1e-26: dividing by them overflows float32 at once.
+    for layer in model.flow_layers:
+        if isinstance(layer, AffineCoupling):
+            bias = layer.net.get_layer(f"{layer.net.name}_conv_out").bias
+            bias.assign(np.full(bias.shape, -60.0, dtype="float32"))
+    samples = model.sample(4, seed=0)
+    assert np.isfinite(samples).all() and samples.min() >= 0 and samples.max() <= 1
+    assert model.overflow_share(4, seed=0) == 1.0
+    # Saturation is back on after counting, and an untouched flow never overflows.
+    assert all(layer.saturate for layer in model.flow_layers if isinstance(layer, AffineCoupling))
+    assert flow("glow").overflow_share(4, seed=0) == 0.0
+
+
 def perturbed(layer, shape, seed=0):
     """`layer` built on `shape` with every weight random (a coupling's network too)."""
     layer.build(shape)

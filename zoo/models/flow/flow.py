@@ -303,6 +303,22 @@ class Flow(ExactLikelihood, Generator, GenerativeModel):
         z = check_codes(z, self.latent_dim) * np.float32(check_temperature(temperature))
         return self.run_chunked(self.decode_tensor, z)
 
+    def overflow_share(self, n, seed=0, temperature=1.0):
+        """The share of `n` prior codes (as `sample(n, seed, temperature)` draws) whose exact inverse,
+        unsaturated, overflows float32: the samples that show saturated pixels (`layers.INVERSE_BOUND`)."""
+        z = self.latent_codes(n, seed) * np.float32(check_temperature(temperature))
+        couplings = [layer for layer in self.flow_layers if isinstance(layer, AffineCoupling)]
+        for layer in couplings:
+            layer.saturate = False
+        try:
+            # Eagerly: the layers' `saturate` is read when they run, not frozen into a traced graph.
+            images = np.concatenate([self.decode_tensor(tf.constant(z[i : i + 500])).numpy()
+                                     for i in range(0, len(z), 500)])
+        finally:
+            for layer in couplings:
+                layer.saturate = True
+        return float(np.mean(~np.isfinite(images.reshape(len(images), -1)).all(axis=1)))
+
     def bits_per_dim_dequantised(self, x, seed=0):
         """Bits per dimension with y = (255 x + u) / 256, u ~ U(0, 1) drawn with `seed`: the papers' figure.
 
