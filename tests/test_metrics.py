@@ -276,3 +276,15 @@ def test_measure_baselines_samples_from_the_selected_settings_and_names_them(mon
     # The samples are the selected mixture's: far closer to the data than a wrong-sized one's would be.
     assert figures["gmm_fid_domain"]["value"] < 0.01
     json.dumps(figures)
+
+    # Beside an exact likelihood, the pixel densities they were chosen by, in bits/dim of the 8-bit bins: a
+    # density fitted on the grid k / 255 counts bins of width 1/255, (-log p(x) + D log 255) / (D log 2).
+    with_density = evaluate.measure_baselines("toy", n=300, likelihood=False, pixel_density=True)
+    test = splits["test"].reshape(200, -1)
+    fitted = {"gmm": gmm(splits["train"].reshape(600, -1), candidates=[(k, d) for k in (1, 3) for d in (1, 3)]),
+              "kde": kde(splits["train"].reshape(600, -1), pca_dims=(1, 3), bandwidths=(0.1, 0.3), max_points=200)}
+    for name, model in fitted.items():
+        figure = with_density[f"{name}_bits_per_dim"]
+        expected = np.mean(-model.pixel_log_density(test) + 16 * np.log(255)) / (16 * np.log(2))
+        assert figure["value"] == pytest.approx(expected, rel=1e-5)
+        assert figure["baseline"] and not figure["higher_is_better"] and figure["n"] == 200

@@ -161,7 +161,10 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="glow_mnist")
             "`model.bits_per_dim_dequantised(x, seed)` puts uniform noise in the bins instead, as in training. "
             "`model.encode(x)` gives the whole Gaussian code, (n, D), the factored-out levels first "
             "(`model.latent_shapes`), and `model.decode(z)` inverts it to within float32 rounding; "
-            "`model.sample(n, seed, temperature=0.7)` decodes 0.7 z, z ~ N(0, I) (`zoo sample --temperature`). "
+            + ("with a learned prior (Glow's split prior for each factored-out half, a mean and scale per "
+               "value at the top) the code is the standardised one, N(0, I) under the model; "
+               if model.learned_prior else "")
+            + "`model.sample(n, seed, temperature=0.7)` decodes 0.7 z, z ~ N(0, I) (`zoo sample --temperature`). "
             "`model.onnx` is `decode`, which takes the codes and the temperature, so noise drawn elsewhere "
             "decodes the same as here; `zoo.export` also writes `encode` and `log_prob` (float64 out)."
         ),
@@ -179,10 +182,9 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="glow_mnist")
         "Against the published figures": published_note(arch, dataset, metrics, model, steps,
                                                         recipe["batch_size"]),
         "More compute": (
-            "More steps per level, wider coupling networks, a learned prior for the factored-out halves "
-            "(Glow's split prior) and many more epochs all lower the bits per dimension; so would "
-            "variational dequantisation (Flow++). The preset is sized to train in under an hour on 2 CPU "
-            "cores."
+            "More steps per level, wider coupling networks, a third level (at 32x32, padded) and many more "
+            "epochs all lower the bits per dimension; so would variational dequantisation (Flow++). The "
+            "preset is sized to train in under an hour on 2 CPU cores."
         ),
         "Licence": LICENCES[dataset],
     }

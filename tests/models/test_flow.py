@@ -15,7 +15,8 @@ import tensorflow as tf
 import zoo
 from zoo import pretrained
 from zoo.capabilities import Autoencoder, capabilities
-from zoo.models.flow.layers import ActNorm, AffineCoupling, InvertibleConv1x1, Preprocess, Squeeze
+from zoo.models.flow.layers import (ActNorm, AffineCoupling, InvertibleConv1x1, LearnedPrior, Preprocess, SplitPrior,
+                                   Squeeze)
 
 TINY = {
     "real_nvp": {"image_shape": (8, 8, 1), "levels": 2, "steps": 2, "hidden": 4, "blocks": 1},
@@ -30,12 +31,15 @@ def images(n=6, shape=(8, 8, 1), seed=0, eight_bit=False):
 
 
 def randomise(model, scale=0.3, seed=0):
-    """Random coupling networks, and actnorm set from data: a flow far from the identity."""
-    rng = np.random.default_rng(seed)
+    """Random coupling networks and priors, and actnorm set from data: a flow far from the identity."""
+    rng, prior_rng = np.random.default_rng(seed), np.random.default_rng(seed + 100)
     for layer in model.flow_layers:
         if isinstance(layer, AffineCoupling):
             for w in layer.net.weights:
                 w.assign(rng.normal(0, scale, w.shape).astype("float32"))
+        if isinstance(layer, (SplitPrior, LearnedPrior)):
+            for w in layer.trainable_weights:
+                w.assign(prior_rng.normal(0, scale / 3, w.shape).astype("float32"))
     model.initialize(images(32, model.image_shape, seed=seed + 1))
     return model
 
@@ -94,6 +98,8 @@ LAYERS = {
     "checkerboard_1_sigmoid": lambda: AffineCoupling("checkerboard", 1, "sigmoid", hidden=4),
     "channel_0_sigmoid": lambda: AffineCoupling("channel", 0, "sigmoid", hidden=4),
     "channel_1_tanh": lambda: AffineCoupling("channel", 1, "tanh", hidden=4, blocks=1),
+    "split_prior": lambda: SplitPrior(),
+    "learned_prior": lambda: LearnedPrior(),
 }
 
 
@@ -305,6 +311,12 @@ def test_structure_and_bad_configs():
     nvp = zoo.create("real_nvp", image_shape=(28, 28, 1), levels=3, steps=1, hidden=4)
     assert nvp.latent_shapes == ((14, 14, 2), (7, 7, 4), (7, 7, 4))
     assert glow.latent_dim == nvp.latent_dim == 784
+    # Glow's prior is learned (a split prior per factor-out, one per value at the top); RealNVP's is fixed.
+    assert [type(layer) for layer in glow.flow_layers if isinstance(layer, (SplitPrior, LearnedPrior))] == [
+        SplitPrior, LearnedPrior]
+    assert not any(isinstance(layer, (SplitPrior, LearnedPrior)) for layer in nvp.flow_layers)
+    fixed = zoo.create("glow", image_shape=(28, 28, 1), levels=2, steps=1, hidden=4, learned_prior=False)
+    assert not any(isinstance(layer, (SplitPrior, LearnedPrior)) for layer in fixed.flow_layers)
     with pytest.raises(ValueError, match="multiples of 8"):
         zoo.create("glow", image_shape=(28, 28, 1), levels=3)
     with pytest.raises(ValueError, match="preprocessing"):

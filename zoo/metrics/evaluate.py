@@ -14,6 +14,8 @@ the same instruments. Every figure records its evaluator, sample count and
 reference split.
 """
 
+import math
+
 import numpy as np
 
 from zoo.capabilities import (
@@ -170,7 +172,8 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
                                   f"exact log-likelihood of the images as a density over [0, 1]^D{given}", False)
     if isinstance(model, ExactLikelihood) and want("bits_per_dim"):
         out["bits_per_dim"] = metric(model.bits_per_dim(test_x, labels=y).mean(), "bits/dim", "test", len(test_x),
-                                     f"exact NLL of the 8-bit images, dequantised uniformly{given}", False)
+                                     f"exact NLL of the 8-bit images, dequantised uniformly{given}", False,
+                                     versus=("baseline_gmm_bits_per_dim", "baseline_kde_bits_per_dim"))
     if isinstance(model, Autoencoder) and want("recon_mse"):
         out["recon_mse"] = metric(mse(model.reconstruct(test_x, labels=y), test_x), "mse", "test", len(test_x),
                                   "reconstruction through the mean code, pixels in [0, 1]", False)
@@ -201,7 +204,7 @@ def class_accuracy(model, evaluator, dataset, n=10000, seed=0):
                   f"{n // evaluator.num_classes} per class", True)
 
 
-def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihood=True):
+def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihood=True, pixel_density=False):
     """The classical baselines' figures on a data set, with the same instruments.
 
     - PCA with `code_size` components: reconstruction MSE (when given).
@@ -214,19 +217,26 @@ def baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihoo
       model that has one). The GMM's and KDE's figures name the chosen
       settings, and their FIDs carry every candidate's held-out score
       (`selection`).
+    - With `pixel_density` (beside a model with an exact likelihood): the
+      GMM's and KDE's test bits per dimension as densities over pixels (the
+      code's density times an isotropic Gaussian on the residual, the density
+      they were chosen by), on the same 8-bit convention as a flow's.
 
     Kept on disk by `cached_figures`, keyed by all of its inputs.
     """
     key = {"dataset": dataset, "code_size": code_size, "n": n, "seed": seed, "likelihood": likelihood,
-           **measuring_inputs(dataset, data_dir)}
+           **({"pixel_density": True} if pixel_density else {}), **measuring_inputs(dataset, data_dir)}
     return cached_figures("baselines", key, lambda: measure_baselines(
-        dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed, likelihood=likelihood))
+        dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed, likelihood=likelihood,
+        pixel_density=pixel_density))
 
 
-def measure_baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihood=True):
+def measure_baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, likelihood=True,
+                      pixel_density=False):
     """`baselines` without the cache."""
     import zoo.data
-    from zoo.metrics.classical import PCA, BernoulliMixture, select_gaussian_mixture, select_kernel_density
+    from zoo.metrics.classical import (PCA, BernoulliMixture, bits_per_dim, select_gaussian_mixture,
+                                       select_kernel_density)
 
     train_x = zoo.data.as_numpy(dataset, "train", data_dir=data_dir)
     test_x = zoo.data.as_numpy(dataset, "test", data_dir=data_dir)
@@ -278,6 +288,15 @@ def measure_baselines(dataset, code_size=None, n=10000, data_dir=None, seed=0, l
                 if key.startswith("fid"):
                     value["selection"] = model.selection_
                 out[f"{name}_{key}"] = value
+            if pixel_density:
+                # Fitted on the grid x = k / 255: over y = (255 x + 1/2) / 256, the flows' bin centres, the
+                # density is p(x) (256/255)^D, so both figures count the same 8-bit bins.
+                dims = flat.shape[1]
+                nats = model.pixel_log_density(test_x.reshape(len(test_x), -1)) + dims * math.log(256 / 255)
+                out[f"{name}_bits_per_dim"] = metric(
+                    bits_per_dim(nats, dims).mean(), "bits/dim", "test", len(test_x),
+                    f"{name}: {how}; as a density over pixels (the code's times an isotropic Gaussian on the "
+                    "residual), at the 8-bit bins' centres: (-log p(y) + D log 256) / (D log 2)", False, True)
     if inception:
         # Two sets of real images at the same n: the figure a perfect model would get.
         train = zoo.data.as_numpy(dataset, "train", data_dir=data_dir, take=INCEPTION_N)
@@ -308,7 +327,8 @@ def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     code_size = model.latent_dim if isinstance(model, Autoencoder) else None
     # The Bernoulli mixture's exact likelihood is comparable with a Bernoulli-likelihood bound only.
     found = baselines(dataset, code_size=code_size, n=n, data_dir=data_dir, seed=seed,
-                      likelihood=isinstance(model, LikelihoodBound) and model.likelihood == "bernoulli")
+                      likelihood=isinstance(model, LikelihoodBound) and model.likelihood == "bernoulli",
+                      pixel_density=isinstance(model, ExactLikelihood))
     if not isinstance(model, Autoencoder):
         found.update(vae_figures(dataset, n=n, data_dir=data_dir, seed=seed))
     figures.update({f"baseline_{k}": v for k, v in found.items()})

@@ -31,9 +31,13 @@ latent; the rest continue at the next level. Glow's level: squeeze, then
 `steps` x (actnorm, invertible 1x1 convolution, affine channel coupling with
 Glow's sigmoid scale). RealNVP's level: `steps` checkerboard couplings,
 squeeze, `steps` channel couplings (alternating halves, tanh-bounded scale),
-factor out; its last level: `steps + 1` checkerboard couplings. Couplings'
-last convolution starts at zero, so an untrained flow is volume-preserving
-(Glow: a rotation of the preprocessed pixels; RealNVP: a permutation).
+factor out; its last level: `steps + 1` checkerboard couplings. With
+`learned_prior` (Glow's default) each level ends with the prior's
+standardisation (`SplitPrior` before a factor-out, `LearnedPrior` at the
+top), so what leaves the flow is N(0, I) under a learned prior. Couplings'
+and priors' parameters start at zero, so an untrained flow is
+volume-preserving (Glow: a rotation of the preprocessed pixels; RealNVP: a
+permutation).
 
 **Latent code.** `encode(x)` gives the full latent, (n, D) float32: the
 factored-out parts in the order they leave the flow (finest level first),
@@ -61,7 +65,8 @@ import tensorflow as tf
 from zoo.base import GenerativeModel
 from zoo.capabilities import ExactLikelihood, Generator, check_sample_count
 from zoo.checks import check_codes, check_count, check_seed
-from zoo.models.flow.layers import ActNorm, AffineCoupling, InvertibleConv1x1, Preprocess, Squeeze
+from zoo.models.flow.layers import (ActNorm, AffineCoupling, InvertibleConv1x1, LearnedPrior, Preprocess, SplitPrior,
+                                   Squeeze)
 from zoo.registry import register
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -92,13 +97,21 @@ class Flow(ExactLikelihood, Generator, GenerativeModel):
         preprocessing: `"shift"` (y - 1/2) or `"logit"` (logit of
             alpha + (1 - 2 alpha) y); its Jacobian is part of the likelihood.
         alpha: the logit's margin.
+        learned_prior: whether the prior is learned (Glow's): each factored-out
+            half a Gaussian whose mean and scale a zero-initialised convolution
+            of the continuing half sets (`layers.SplitPrior`), the last level's
+            output a Gaussian with a mean and scale per value
+            (`layers.LearnedPrior`). Either way the code (`encode`) is
+            N(0, I) under the model: the prior's standardisation is part of
+            the flow. Without it, every part is N(0, I) as it leaves.
     """
 
     main_function = "decode"
 
     def __init__(self, image_shape=(28, 28, 1), levels=2, steps=4, hidden=64, blocks=0, preprocessing="shift",
-                 alpha=0.05, **kwargs):
+                 alpha=0.05, learned_prior=False, **kwargs):
         super().__init__(image_shape=image_shape, **kwargs)
+        self.learned_prior = bool(learned_prior)
         self.levels = check_count(levels, "levels")
         self.steps = check_count(steps, "steps")
         self.hidden = check_count(hidden, "hidden")
@@ -117,7 +130,9 @@ class Flow(ExactLikelihood, Generator, GenerativeModel):
         flow, ends, latent_shapes = [], [], []
         shape = (None, *self.image_shape)
         for level in range(self.levels):
-            for layer in self.level_layers(level):
+            last = level == self.levels - 1
+            priors = [LearnedPrior(name=f"level{level}_prior") if last else SplitPrior(name=f"level{level}_prior")]
+            for layer in self.level_layers(level) + (priors if self.learned_prior else []):
                 layer.build(shape)
                 shape = layer.compute_output_shape(shape)
                 flow.append(layer)
@@ -372,9 +387,9 @@ class RealNVP(Flow):
     """
 
     def __init__(self, image_shape=(28, 28, 1), levels=2, steps=3, hidden=32, blocks=1, preprocessing="logit",
-                 alpha=0.05, **kwargs):
+                 alpha=0.05, learned_prior=False, **kwargs):
         super().__init__(image_shape=image_shape, levels=levels, steps=steps, hidden=hidden, blocks=blocks,
-                         preprocessing=preprocessing, alpha=alpha, **kwargs)
+                         preprocessing=preprocessing, alpha=alpha, learned_prior=learned_prior, **kwargs)
 
     def squeezes(self):
         return self.levels - 1
@@ -401,10 +416,12 @@ class Glow(Flow):
     invertible 1x1 convolution and an affine channel coupling with Glow's
     sigmoid scale (s = sigmoid(h + 2) / sigmoid(2), exactly 1 at the
     zero-initialised start); each level but the last factors out half its
-    channels into N(0, I). Pixels are preprocessed by y - 1/2.
+    channels, under a prior learned from the rest (`learned_prior`, the
+    paper's split prior). Pixels are preprocessed by y - 1/2.
 
     Args: as `Flow`; defaults `preprocessing="shift"`, `blocks=0` (the paper's
-    network: 3x3 conv, 1x1 conv, zero-initialised 3x3 conv).
+    network: 3x3 conv, 1x1 conv, zero-initialised 3x3 conv),
+    `learned_prior=True`.
 
     Example:
         >>> glow = zoo.create("glow", image_shape=(28, 28, 1), levels=2, steps=8, hidden=64)
@@ -414,9 +431,9 @@ class Glow(Flow):
     """
 
     def __init__(self, image_shape=(28, 28, 1), levels=2, steps=8, hidden=64, blocks=0, preprocessing="shift",
-                 alpha=0.05, **kwargs):
+                 alpha=0.05, learned_prior=True, **kwargs):
         super().__init__(image_shape=image_shape, levels=levels, steps=steps, hidden=hidden, blocks=blocks,
-                         preprocessing=preprocessing, alpha=alpha, **kwargs)
+                         preprocessing=preprocessing, alpha=alpha, learned_prior=learned_prior, **kwargs)
 
     def squeezes(self):
         return self.levels

@@ -19,6 +19,10 @@ log-likelihood of thousands of nats keeps its last digits (see
   LU-decomposed so that log|det W| = sum log|s|.
 - `AffineCoupling` (RealNVP, Glow): half of the values (a checkerboard or a
   channel half) pass unchanged and set a scale and shift for the other half.
+- `SplitPrior` and `LearnedPrior` (Glow): a learned Gaussian prior written as
+  the bijection that standardises under it, eps = (z - mean) / scale, so the
+  code a flow hands out stays N(0, I) and the prior's log-density is the
+  Gaussian of eps plus this layer's log-determinant, -sum log scale.
 
 Every layer is registered with Keras and has a config of plain data, so a
 flow loads in safe mode; the networks are built from that config, never
@@ -358,3 +362,60 @@ class AffineCoupling(FlowLayer):
     def get_config(self):
         return {**super().get_config(), "mask": self.mask, "parity": self.parity, "scale": self.scale,
                 "hidden": self.hidden, "blocks": self.blocks}
+
+
+@register
+class SplitPrior(FlowLayer):
+    """Glow's prior for the half a level factors out, conditioned on the half that continues.
+
+    Of the input's channels, the first c // 2 (z_1, the half `Flow` factors
+    out after this layer) become eps = (z_1 - mean) * exp(-log_scale), where
+    mean and log_scale come from a zero-initialised 3x3 convolution of the
+    other half z_2, which passes unchanged. So p(z_1 | z_2) = N(mean, exp(2
+    log_scale)) per value; its zero padding lets the spread depend on the
+    position near the border, where digits' pixels are always background.
+    Starts as the identity (the fixed N(0, I) prior).
+    """
+
+    def build(self, input_shape):
+        height, width, channels = input_shape[1:]
+        self.split = channels // 2
+        self.conv = layers.Conv2D(2 * self.split, 3, padding="same", kernel_initializer="zeros",
+                                  bias_initializer="zeros", dtype="float32", name=f"{self.name}_conv")
+        self.conv.build((None, height, width, channels - self.split))
+
+    def mean_and_log_scale(self, rest):
+        return tf.split(self.conv(rest), 2, axis=-1)
+
+    def forward(self, x):
+        z, rest = x[..., : self.split], x[..., self.split :]
+        mean, log_scale = self.mean_and_log_scale(rest)
+        return tf.concat([(z - mean) * tf.exp(-log_scale), rest], axis=-1), -sum_per_example(log_scale)
+
+    def inverse(self, y):
+        eps, rest = y[..., : self.split], y[..., self.split :]
+        mean, log_scale = self.mean_and_log_scale(rest)
+        return tf.concat([mean + eps * tf.exp(log_scale), rest], axis=-1)
+
+
+@register
+class LearnedPrior(FlowLayer):
+    """A learned Gaussian prior for the last level's output: a mean and a log-scale per value.
+
+    eps = (x - mean) * exp(-log_scale), with mean and log_scale learned for
+    every position and channel (Glow learns one per channel; per position,
+    the prior can be as narrow as the data are at a border that is always
+    background). Starts as the identity.
+    """
+
+    def build(self, input_shape):
+        shape = tuple(input_shape[1:])
+        self.mean = self.add_weight(shape=shape, initializer="zeros", name="mean")
+        self.log_scale = self.add_weight(shape=shape, initializer="zeros", name="log_scale")
+
+    def forward(self, x):
+        log_det = -tf.reduce_sum(tf.cast(self.log_scale, "float64"))
+        return (x - self.mean) * tf.exp(-self.log_scale), constant_per_example(x, log_det)
+
+    def inverse(self, y):
+        return self.mean + y * tf.exp(self.log_scale)
