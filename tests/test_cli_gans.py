@@ -80,3 +80,26 @@ def test_real_or_fake_refuses_a_model_that_cannot_sample(tmp_path, capsys):
 def test_finetune_augment_is_refused_for_a_model_without_a_discriminator(pngs, tmp_path):
     with pytest.raises(SystemExit, match="GAN's discriminator; vae_mnist is a vae"):
         main(["finetune", "vae_mnist", "--data", str(pngs), "--augment", "cutout", "--out", str(tmp_path / "ft")])
+
+
+@pytest.mark.parametrize("lr", [None, 1e-3])
+def test_finetune_replaces_a_finished_rate_schedule_by_a_constant_rate(pngs, tmp_path, lr):
+    import keras
+
+    from zoo import pretrained
+
+    model = zoo.create("dcgan", image_shape=(8, 8, 1), latent_dim=3, g_filters=[6, 4], d_filters=[4, 6])
+    # A schedule that has run its course: the rate is 0 from the first step on, as CycleGAN's is at its end.
+    schedule = {"class_name": "PolynomialDecay", "config": {"initial_learning_rate": 2e-4, "decay_steps": 1,
+                                                             "end_learning_rate": 0.0}}
+    model.compile(g_optimizer=keras.optimizers.Adam(keras.optimizers.schedules.deserialize(schedule)),
+                  d_optimizer=keras.optimizers.Adam(keras.optimizers.schedules.deserialize(schedule)))
+    model.fit(zoo.data.image_folder(str(pngs), (8, 8, 1), batch_size=4), epochs=1, verbose=0)
+    pretrained.save(model, tmp_path / "base", {"preset": "base", "recipe": {"learning_rate": 5e-4}})
+    out = tmp_path / "ft"
+    assert main(["finetune", str(tmp_path / "base"), "--data", str(pngs), "--epochs", "1", "--batch-size", "4",
+                 "--out", str(out), *(["--lr", str(lr)] if lr else [])]) == 0
+    after = zoo.load(out, compile=True)
+    for name in ("g_optimizer", "d_optimizer"):
+        assert float(getattr(after, name).learning_rate) == pytest.approx(lr or 5e-4)
+    assert int(after.d_optimizer.iterations) == 6  # the base's 3 steps go on
