@@ -29,3 +29,17 @@ def test_a_loss_is_said_on_the_card_and_details_stay_off_the_readme_line():
     line = headline(meta)
     assert "outlier_auroc 0.97" in line and "recon_mse_code8" not in line
     assert "1 of 2 comparisons" in line
+
+
+def test_a_packaged_translators_card_shows_how_to_translate_not_sample(tmp_path):
+    import zoo
+    from tests.models.test_translation import PIX2PIX
+    from zoo.exporters.preset import package
+
+    model = zoo.create("pix2pix", **PIX2PIX)
+    entry = {"name": "tiny", "arch": "pix2pix", "dataset": "toy", "description": "a tiny pix2pix"}
+    package(model, tmp_path / "tiny", entry, {"precision": "float32", "seed": 0}, {}, 1.0, 1, {}, {})
+    card = (tmp_path / "tiny" / "MODEL_CARD.md").read_text()
+    assert "model.translate(images)" in card
+    assert "model.sample(" not in card and "zoo sample" not in card
+    assert "zoo translate tiny --input" in card

@@ -141,6 +141,9 @@ def model_card(meta, images=()):
         *usage(meta)[0],
         "```",
         *([f"or `zoo sample {meta['preset']} -n 64 --seed 0 --out grid.png`."] if usage(meta)[1] else []),
+        *([f"or `zoo translate {meta['preset']} --input image.png|folder/ --out out/` (`--make-sources` makes the "
+           "sources from real images by the preset's task, if it has one)."]
+          if "Translator" in meta.get("capabilities", ()) else []),
         "",
         "## Training",
         f"- Architecture `{meta['architecture']}`; data `{meta['dataset']['name']}` (train split).",

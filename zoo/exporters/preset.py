@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from zoo import pretrained
+from zoo.capabilities import capabilities
 from zoo.cards import model_card
 from zoo.exporters import export
 from zoo.io import save_grid
@@ -42,6 +43,8 @@ def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, ima
         **(plots or {}),
     }
     # The card is written from the same metadata, checksummed like every other file.
+    # `save` records them too, but the card is rendered before it runs; its usage lines follow from them.
+    meta["capabilities"] = capabilities(model)
     meta["hardware"] = pretrained.hardware()
     meta["library_versions"] = pretrained.library_versions()
     extra["MODEL_CARD.md"] = lambda p: p.write_text(model_card(meta, images=[*images, *(plots or {})]))
