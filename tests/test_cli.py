@@ -450,3 +450,15 @@ def test_translate_grid_and_one_direction_exported_alone(translators, two_folder
                                atol=1e-4)
     loaded = tf.saved_model.load(str(tmp_path / "b2a" / "saved_model"))
     assert set(loaded.signatures) == {"translate_b2a"}
+
+
+def test_export_checks_parity_at_the_models_own_tolerance_unless_told(trained, tmp_path, monkeypatch, capsys):
+    import zoo.exporters
+
+    seen = []
+    monkeypatch.setattr(zoo.exporters, "export", lambda model, out, **kw: seen.append(kw["atol"]) or {"onnx": {}})
+    monkeypatch.setattr(type(zoo.load(trained)), "export_atol", 5e-3)
+    assert main(["export", str(trained), "--out", str(tmp_path / "a"), "--formats", "onnx"]) == 0
+    assert "(limit 0.005)" in capsys.readouterr().out
+    assert main(["export", str(trained), "--out", str(tmp_path / "b"), "--formats", "onnx", "--atol", "1e-6"]) == 0
+    assert seen == [5e-3, 1e-6]

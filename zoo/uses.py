@@ -723,8 +723,11 @@ def outlier_auroc(name, outliers, inliers=None):
 # ---- export ----------------------------------------------------------------------------
 
 
-def export_preset(name, out, formats=("saved_model", "onnx"), atol=1e-4, functions=None):
+def export_preset(name, out, formats=("saved_model", "onnx"), atol=None, functions=None):
     """Exports a preset to `out`, parity-checked; the folder is checked before the model is loaded.
+
+    `atol`: the largest allowed difference from Keras; default the model's
+    own `export_atol` (1e-4; a diffusion sampler's walk compounds round-off: 1e-3).
 
     `functions` (e.g. `["translate_b2a"]`, one CycleGAN direction alone) limits
     the export to those inference functions; default: all of them, one ONNX file each.
@@ -739,8 +742,11 @@ def export_preset(name, out, formats=("saved_model", "onnx"), atol=1e-4, functio
     if bad or not formats:
         raise ValueError(f"formats must be a non-empty subset of {FORMATS}, got {formats}")
     check_out_dir(out)
-    report = export(load(name), out, formats=formats, atol=atol, functions=functions or None)
-    return {"report": report, "worst": max((e for errs in report.values() for e in errs.values()), default=0.0)}
+    model = load(name)
+    atol = model.export_atol if atol is None else atol
+    report = export(model, out, formats=formats, atol=atol, functions=functions or None)
+    return {"report": report, "atol": atol,
+            "worst": max((e for errs in report.values() for e in errs.values()), default=0.0)}
 
 
 # ---- training --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ resumable from the per-epoch checkpoints (`python -m training PRESET --resume`).
 Training predicts v (Salimans and Ho, 2022) under the cosine schedule: at the
 schedule's noisiest steps (alpha-bar about 2e-9 at t = 999) an eps-predicting
 network's x_0 estimate divides by sqrt(alpha-bar), which spoils the first DDIM
-steps and amplifies float32 round-off far beyond the exports' 1e-4 parity;
+steps and amplifies float32 round-off far beyond the exports' 1e-3 parity;
 from v, x_0 = sqrt(a) x_t - sqrt(1 - a) v is well conditioned at every step.
 
 `measure` lists what the recipe measures beyond the card's shared figures:
