@@ -1,6 +1,10 @@
 """Recipes of the translation presets: `python -m training pix2pix_celeba_edges_64` (and
 `pix2pix_celeba_colorize_64`, `cycle_gan_cifar10_horse_deer`).
 
+The figures are measured by the library (`zoo.metrics.translation`, which
+`zoo eval` measures with too); the pix2pix recipe adds its L1-only
+baseline's, which only the recipe can train.
+
 pix2pix: trains the preset on the train split, its sources made by the
 preset's task (`zoo.models.translation.tasks`), then the L1-only baseline
 beside it (the same U-Net from the same initial weights, on the same batches
@@ -72,76 +76,6 @@ class TranslationGrid(keras.callbacks.Callback):
         save_grid(interleave(self.sources, out, 8), f"{self.folder}/epoch_{epoch + 1:03d}.png", 8)
 
 
-def ssim(a, b, chunk=500):
-    """Mean SSIM (`tf.image.ssim`: 11x11 Gaussian window, sigma 1.5, k1 0.01, k2 0.03) of images in [0, 1]."""
-    import tensorflow as tf
-
-    return float(np.mean(np.concatenate([tf.image.ssim(tf.constant(a[i : i + chunk]), tf.constant(b[i : i + chunk]),
-                                                       max_val=1.0).numpy() for i in range(0, len(a), chunk)])))
-
-
-def sharpness(images):
-    """Mean Sobel magnitude of the smoothed luma (`tasks.edge_strength`), over chunks."""
-    from zoo.models.translation import tasks
-
-    return float(np.mean(np.concatenate([np.asarray(tasks.edge_strength(images[i : i + 500])).ravel()
-                                         for i in range(0, len(images), 500)])))
-
-
-def paired_figures(outputs, targets, what, baseline=False, prefix="", versus=()):
-    """L1, PSNR, SSIM and sharpness of outputs against their targets (the test split).
-
-    `versus`: prefixes of the baseline figures each is compared with (`"baseline_l1_only_"`).
-    """
-    from zoo.metrics import psnr
-    from zoo.metrics.evaluate import metric
-
-    n = len(targets)
-
-    def against(name):
-        return [f"{other}{name}" for other in versus]
-
-    return {
-        f"{prefix}l1": metric(np.mean(np.abs(outputs - targets)), "", "test", n,
-                              f"{what}: mean absolute error to the target, pixels in [0, 1]", False, baseline,
-                              against("l1")),
-        f"{prefix}psnr": metric(psnr(outputs, targets), "dB", "test", n, f"{what}: PSNR to the target, per image, "
-                                "averaged", True, baseline, against("psnr")),
-        f"{prefix}ssim": metric(ssim(outputs, targets), "", "test", n, f"{what}: SSIM to the target "
-                                "(tf.image.ssim, 11x11 Gaussian window, sigma 1.5)", True, baseline, against("ssim")),
-        f"{prefix}sharpness": metric(sharpness(outputs) / sharpness(targets), "ratio", "test", n,
-                                     f"{what}: mean Sobel magnitude of the outputs' luma over the targets' (1: as "
-                                     "sharp as the real images; below 1: blurrier)", True, baseline,
-                                     against("sharpness"), detail=True),
-    }
-
-
-def inception_of(images, real_features, what, baseline=False, prefix="", suffix="", versus=None, split="test"):
-    """Inception FID, KID and precision/recall of images against real features, named `prefix` + name + `suffix`.
-
-    `versus(name)`, if given, names the baseline figure each of FID and KID is compared with.
-    """
-    from zoo.metrics.evaluate import inception_figures
-
-    out = {}
-    for name, value in inception_figures(images, real_features, split=split, baseline=baseline, what=what).items():
-        if versus and name in ("fid_inception", "kid_inception"):
-            value["versus"] = [versus(name)]
-        out[f"{prefix}{name}{suffix}"] = value
-    return out
-
-
-def real_floor(real_train, real_features, key, what):
-    """FID and KID between two sets of real images at the same n: the figure a perfect translator would get."""
-    from zoo.metrics.evaluate import cached_figures, inception_figures
-
-    def measure():
-        figures = inception_figures(real_train, real_features, baseline=True, what=what)
-        return {"real_fid_inception": figures["fid_inception"], "real_kid_inception": figures["kid_inception"]}
-
-    return cached_figures("translation_floor", key, measure)
-
-
 def extra_onnx(model, function):
     """(bytes, parity error) of one more translate function's ONNX file, parity-checked against Keras."""
     from zoo.exporters import export
@@ -167,6 +101,7 @@ def run_pix2pix(out=None, epochs=None, data_dir=None, resume=False, preset="pix2
     from training.common import checkpoint_dir, print_metrics, start
     from zoo.exporters.preset import package
     from zoo.metrics.evaluate import INCEPTION_N, inception_applies, measuring_inputs, real_inception_features
+    from zoo.metrics.translation import inception_of, paired_figures, real_floor
     from zoo.models.translation import tasks
     from zoo.trainer import fit
 
@@ -254,13 +189,6 @@ def run_pix2pix(out=None, epochs=None, data_dir=None, resume=False, preset="pix2
 # ---- CycleGAN ----------------------------------------------------------------
 
 
-def class_images(dataset, split, name, data_dir=None):
-    import zoo
-
-    images, labels = zoo.data.as_numpy(dataset, split, data_dir=data_dir, with_labels=True)
-    return images[labels == class_index(dataset, name)]
-
-
 def unpaired(a, b, batch_size, seed):
     """Batches of (images of A, images of B), each side shuffled on its own, reshuffled every epoch."""
     import tensorflow as tf
@@ -281,60 +209,12 @@ def schedule_epochs(recipe):
     return hold, decay
 
 
-def direction_figures(direction, source, translated, cycled, target, target_train, names, evaluator, inception,
-                      dataset, data_dir=None):
-    """One direction's figures on the test split: the cycle error, and against the target class's test images
-    the FID/KID (domain), the evaluator's class rate and (with the extra) Inception FID/KID, each beside the
-    untranslated images (`baseline_identity_*`), and the target class's real-vs-real floor."""
-    from zoo.metrics.evaluate import measuring_inputs, metric, sample_figures
-
-    src, dst = names
-    n = len(source)
-    out = {f"cycle_l1_{direction[0]}": metric(
-        np.mean(np.abs(cycled - source)), "", f"test ({src})", n,
-        f"{src} -> {dst} -> {src}: mean absolute error to the input, pixels in [0, 1]", False)}
-    if evaluator is not None:
-        ours = sample_figures(translated, target, evaluator, dataset)
-        idle = sample_figures(source, target, evaluator, dataset, baseline=True)
-        for name in ("fid_domain", "kid_domain"):
-            ours[name].update(versus=[f"baseline_identity_{name}_{direction}"],
-                              evaluator=f"{src} -> {dst} translations vs test {dst}: {ours[name]['evaluator']}")
-            idle[name]["evaluator"] = f"untranslated test {src} vs test {dst}: {idle[name]['evaluator']}"
-            out[f"{name}_{direction}"], out[f"baseline_identity_{name}_{direction}"] = ours[name], idle[name]
-        label = class_index(dataset, dst)
-        for prefix, images, baseline in (("", translated, False), ("baseline_identity_", source, True)):
-            out[f"{prefix}class_rate_{direction}"] = metric(
-                np.mean(evaluator.classify(images) == label), "ratio", f"test ({src})", n,
-                f"how often evaluator_{dataset} calls the {'untranslated' if baseline else 'translated'} test "
-                f"{src} a {dst}", True, baseline, () if baseline else [f"baseline_identity_class_rate_{direction}"])
-    if inception:
-        from zoo.metrics.inception import inception_features
-
-        real = inception_features(target)
-        split = f"test ({dst})"
-        out.update(inception_of(translated, real, f"{src} -> {dst} translations of {n} test images vs "
-                                f"{len(real)} test {dst}", suffix=f"_{direction}", split=split,
-                                versus=lambda name: f"baseline_identity_{name}_{direction}"))
-        idle = inception_of(source, real, f"untranslated test {src} vs test {dst}", baseline=True, split=split,
-                            prefix="baseline_identity_", suffix=f"_{direction}")
-        out.update({k: v for k, v in idle.items() if k.split("_")[2] in ("fid", "kid")})
-        key = {"dataset": dataset, "class": dst, "n": len(real), **measuring_inputs(dataset, data_dir)}
-        floor = real_floor(target_train[: len(real)], real, key, f"real train {dst}[:{len(real)}]")
-        out.update({f"baseline_{k}_{direction[-1]}": v for k, v in floor.items()})
-    return out
-
-
-def class_index(dataset, name):
-    import zoo
-
-    return zoo.data.info(dataset)["class_names"].index(name)
-
-
 def run_cycle_gan(out=None, epochs=None, data_dir=None, resume=False, preset="cycle_gan_cifar10_horse_deer"):
     import zoo
     from training.common import checkpoint_dir, print_metrics, start
     from zoo.exporters.preset import package
     from zoo.metrics.evaluate import inception_applies, load_evaluator
+    from zoo.metrics.translation import class_images, direction_figures
     from zoo.models.translation.base import HoldThenLinearDecay
     from zoo.trainer import fit
 

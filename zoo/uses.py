@@ -662,24 +662,37 @@ def measure(name, n=10000, metrics=None, data=None, baselines=False, record=Fals
         metrics: names of a subset of figures, or None for all.
         baselines: the card's figures, the classical baselines' too.
         record: merge the figures into the preset's metadata.json and card (a
-            full `baselines` measure replaces the old set). A figure measured
+            full `baselines` measure replaces the old set, but a translator's,
+            which is always merged). A figure measured
             on fewer samples than the recorded one is refused unless `allow_fewer`.
 
     Returns:
         `{"figures": {name: metric}, "recorded": bool, "not_recorded": why or None, "preset"}`:
         the figures are returned even when recording is refused.
+
+    Raises:
+        NotApplicable: the model's figures need what its preset does not
+            record (a CycleGAN's two domains, a pix2pix's task).
     """
+    from zoo.capabilities import Translator
     from zoo.metrics.evaluate import card_figures, evaluate
+    from zoo.metrics.figures import NotMeasurable
     from zoo.pretrained import FewerSamplesError, update_metrics
 
     model = load(name)
     data = builtin_dataset(own_dataset(model, data), "eval's data")
-    figures = (card_figures if baselines else evaluate)(model, data, n=n, metrics=metrics)
+    try:
+        figures = (card_figures if baselines else evaluate)(model, data, n=n, metrics=metrics)
+    except NotMeasurable as err:
+        raise NotApplicable(str(err)) from None
     result = {"figures": figures, "recorded": False, "not_recorded": None,
               "preset": model.preset_metadata.get("preset", name)}
+    # A translator's card holds figures of a baseline its recipe trained and did not ship (pix2pix's
+    # L1-only U-Net), which no re-measure can make again: its figures are merged, never a replacement set.
+    replace = baselines and not metrics and not isinstance(model, Translator)
     if record:
         try:
-            update_metrics(name, figures, replace=baselines and not metrics, allow_fewer=allow_fewer)
+            update_metrics(name, figures, replace=replace, allow_fewer=allow_fewer)
             result["recorded"] = True
         except FewerSamplesError as err:
             result["not_recorded"] = str(err)

@@ -42,14 +42,17 @@ def register(add):
     p = add("eval", cmd_eval, "Measure a preset on its data set's test split; --record writes the figures",
             "zoo eval vae_mnist --n 10000 --record")
     p.add_argument("name")
-    p.add_argument("--n", type=int, default=10000, help="samples for FID (domain), KID, precision/recall")
+    p.add_argument("--n", type=int, default=10000,
+                   help="samples for FID (domain), KID, precision/recall; for a translator, at most this many "
+                        "test images (a class's, for two domains)")
     p.add_argument("--metrics", help="comma-separated subset, e.g. fid_domain,recon_mse")
     p.add_argument("--data", help="built-in data set (default: the preset's own)")
     p.add_argument("--baselines", action="store_true", help="also measure the classical baselines")
     record = p.add_mutually_exclusive_group()
     record.add_argument("--record", action="store_true",
                         help="write the figures into the preset's metadata.json and card (default: print only); "
-                             "with --baselines and no --metrics, they replace the recorded set")
+                             "with --baselines and no --metrics, they replace the recorded set (a translator's "
+                             "are merged)")
     # The old spelling of the default, kept so that scripts using it still run.
     record.add_argument("--no-write", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--allow-fewer", action="store_true",

@@ -7,11 +7,14 @@
 - `fid_domain`, `kid_domain`, `precision`, `recall` (models that sample, when
   the data set has an evaluator preset),
 - `accuracy` (classifiers),
-- `class_accuracy` (conditional models: the evaluator's verdict on their samples).
+- `class_accuracy` (conditional models: the evaluator's verdict on their samples),
+- translators: `l1`, `psnr`, `ssim`, `sharpness` (a one-way model with a
+  task), or the cycle error and FID/KID (domain) of each direction between
+  two classes (a two-way model), by `zoo.metrics.translation`.
 
 `baselines(dataset, ...)` measures the classical models on the same data with
-the same instruments. Every figure records its evaluator, sample count and
-reference split.
+the same instruments (`zoo.metrics.figures`). Every figure records its
+evaluator, sample count and reference split.
 """
 
 import math
@@ -19,106 +22,18 @@ import math
 import numpy as np
 
 from zoo.capabilities import (
-    Autoencoder, Classifier, Conditional, Denoiser, ExactLikelihood, LikelihoodBound, Sampler, SparseCode,
+    Autoencoder, Classifier, Conditional, Denoiser, ExactLikelihood, LikelihoodBound, Sampler, SparseCode, Translator,
 )
 from zoo.metrics.core import mse
-from zoo.metrics.distances import frechet_distance, kernel_inception_distance, precision_recall
+from zoo.metrics.figures import (
+    INCEPTION_N, cached_figures, inception_applies, inception_figures, load_evaluator, measuring_inputs, metric,
+    preset_digest, real_inception_features, sample_figures,
+)
+from zoo.metrics.translation import translation_figures
 
 SAMPLE_METRICS = ("fid_domain", "kid_domain", "precision", "recall")
 INCEPTION_METRICS = ("fid_inception", "kid_inception", "precision_inception", "recall_inception")
-# Data sets whose published figures are Inception FIDs: their cards carry it
-# when the `[fid]` extra (or its cached weights) is here. Inception features
-# cost about 0.1 s an image on 2 cores, so these figures use 1,000 images a side.
-INCEPTION_SETS = ("cifar10", "celeba_64")
-INCEPTION_N = 1000
 IWAE_K, IWAE_N = 100, 1000
-PR_N = 5000  # precision/recall's k-NN is quadratic in the sample count
-
-
-def metric(value, unit, split, n, evaluator, higher_is_better, baseline=False, versus=(), detail=False):
-    """A figure with what it was measured on, as stored in metadata.json.
-
-    `versus` names the baseline figures the card compares it with; a `detail`
-    figure stays on the card and out of the README's one-line summary.
-    """
-    out = {
-        "value": float(f"{float(value):.6g}"), "unit": unit, "split": split, "n": int(n),
-        "evaluator": evaluator, "higher_is_better": bool(higher_is_better), "baseline": bool(baseline),
-    }
-    if versus:
-        out["versus"] = list(versus)
-    if detail:
-        out["detail"] = True
-    return out
-
-
-def load_evaluator(dataset):
-    """The evaluator preset of a data set, or None when it has none."""
-    from zoo.pretrained import exported_presets, load
-
-    name = f"evaluator_{dataset}"
-    return load(name) if name in exported_presets() else None
-
-
-def sample_figures(samples, test_x, evaluator, name, baseline=False):
-    """FID (domain), KID and precision/recall of samples against the test split."""
-    ev = f"evaluator_{name}"
-    real = evaluator.features(test_x)
-    fake = evaluator.features(samples)
-    kid, kid_std = kernel_inception_distance(real, fake)
-    n_pr = min(PR_N, len(real), len(fake))
-    precision, recall = precision_recall(real[:n_pr], fake[:n_pr], k=3)
-    n = min(len(real), len(fake))
-    return {
-        "fid_domain": metric(frechet_distance(real, fake), "", "test", n,
-                             f"FID (domain): {ev} features, {len(fake)} samples", False, baseline),
-        "kid_domain": metric(kid, "", "test", n, f"KID (domain): {ev} features, std {kid_std:.2g}", False,
-                             baseline),
-        "precision": metric(precision, "ratio", "test", n_pr, f"k-NN manifolds, k=3, {ev} features", True,
-                            baseline),
-        "recall": metric(recall, "ratio", "test", n_pr, f"k-NN manifolds, k=3, {ev} features", True, baseline),
-    }
-
-
-_REAL_FEATURES = {}
-
-
-def real_inception_features(dataset, split="test", n=INCEPTION_N, data_dir=None):
-    """Inception features of the first `n` images of a split, computed once per process."""
-    import zoo.data
-    from zoo.metrics.inception import inception_features
-
-    key = (dataset, split, n, data_dir)
-    if key not in _REAL_FEATURES:
-        _REAL_FEATURES[key] = inception_features(zoo.data.as_numpy(dataset, split, data_dir=data_dir, take=n))
-    return _REAL_FEATURES[key]
-
-
-def inception_figures(samples, real_features, split="test", baseline=False, what="samples"):
-    """Inception FID, KID and precision/recall (Inception pool3 features) of images against real features."""
-    from zoo.metrics.inception import inception_features
-
-    fake = inception_features(samples)
-    # Subsets of half the images, so that the 50 subsets differ and the std means something.
-    kid, kid_std = kernel_inception_distance(real_features, fake, subset_size=min(1000, len(fake) // 2))
-    precision, recall = precision_recall(real_features, fake, k=3)
-    n = min(len(real_features), len(fake))
-    how = (f"Inception (2015-12-05 FID graph) features, {len(fake)} {what} vs {len(real_features)} real "
-           "images")
-    return {
-        "fid_inception": metric(frechet_distance(real_features, fake), "", split, n,
-                                f"Inception FID: {how}; biased upwards at this n (published: 10k-50k)",
-                                False, baseline),
-        "kid_inception": metric(kid, "", split, n, f"KID: {how}, std {kid_std:.2g}", False, baseline),
-        "precision_inception": metric(precision, "ratio", split, n, f"k-NN manifolds, k=3: {how}", True, baseline),
-        "recall_inception": metric(recall, "ratio", split, n, f"k-NN manifolds, k=3: {how}", True, baseline),
-    }
-
-
-def inception_applies(dataset):
-    from zoo.metrics.inception import inception_available
-
-    return dataset in INCEPTION_SETS and inception_available()
 
 
 def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
@@ -127,7 +42,8 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     Args:
         model: a zoo model.
         dataset: a built-in data set name.
-        n: number of samples for the sample-quality figures.
+        n: number of samples for the sample-quality figures (a translator's:
+            at most this many test images, `translation_figures`).
         metrics: optional names to compute (default: all that apply).
         data_dir: folder of the raw data sets (default `$ZOO_DATA_DIR`).
         seed: sampling seed.
@@ -140,6 +56,9 @@ def evaluate(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     """
     import zoo.data
 
+    if isinstance(model, Translator):
+        # A translator is measured by its outputs against real images; none of the figures below apply.
+        return translation_figures(model, dataset, n=n, metrics=metrics, data_dir=data_dir)
     want = (lambda name: metrics is None or name in metrics)
     labelled = bool(zoo.data.BUILTIN[dataset].num_classes)
     test_x, test_y = (zoo.data.as_numpy(dataset, "test", data_dir=data_dir, with_labels=True) if labelled
@@ -313,10 +232,14 @@ def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
     What is measured follows from the model's capabilities: a `Sampler` gets
     `evaluate` and the sampling baselines (a GMM and a KDE, and the VAE of the
     data set beside a sampler that cannot encode); an `Autoencoder` that does
-    not sample gets `autoencoder_figures`; any other model (a classifier, a
-    translator) gets its own figures from `evaluate` and no sampling baselines,
-    which would mean nothing beside it.
+    not sample gets `autoencoder_figures`; a `Translator` gets its figures
+    with its own baselines (the untranslated images, the grey input, the
+    real-vs-real floor: `translation_figures`); any other model (a
+    classifier) gets its own figures from `evaluate`. Sampling baselines
+    would mean nothing beside those.
     """
+    if isinstance(model, Translator):
+        return translation_figures(model, dataset, n=n, metrics=metrics, data_dir=data_dir, baselines=True)
     if not isinstance(model, Sampler):
         figures = (autoencoder_figures(model, dataset, data_dir=data_dir) if isinstance(model, Autoencoder)
                    else evaluate(model, dataset, n=n, metrics=metrics, data_dir=data_dir, seed=seed))
@@ -365,96 +288,6 @@ def vae_figures(dataset, n=10000, data_dir=None, seed=0):
     key = {"dataset": dataset, "n": n, "seed": seed, "vae": name, "vae_files": preset_digest(name),
            **measuring_inputs(dataset, data_dir)}
     return cached_figures("vae", key, measure)
-
-
-# ---- the figures' cache ------------------------------------------------------
-
-# What the baselines' figures are computed by: a change to any of these files
-# measures them afresh.
-MEASURING_CODE = ("metrics", "data", "models/classical", "models/vae", "base.py", "layers")
-
-
-def preset_digest(name):
-    """The sha256 checksums an exported preset records for its config and weights (None if absent).
-
-    `zoo.load` verifies the files against these, so they name the weights measured.
-    """
-    import json
-
-    from zoo.pretrained import exports_dir
-
-    meta = exports_dir() / name / "metadata.json"
-    if not meta.is_file():
-        return None
-    files = json.loads(meta.read_text()).get("files", {})
-    return {f: files.get(f) for f in ("config.json", "model.weights.h5")}
-
-
-def measuring_inputs(dataset, data_dir=None):
-    """Everything but the arguments that a data set's baseline figures depend on.
-
-    The raw data's sha256, the evaluator preset's files, whether Inception
-    figures apply, the source of the measuring code, and the library versions.
-    """
-    import hashlib
-    from importlib import metadata
-    from pathlib import Path
-
-    import zoo.data
-
-    root = Path(__file__).resolve().parent.parent
-    code = hashlib.sha256()
-    for part in MEASURING_CODE:
-        path = root / part
-        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            code.update(str(source.relative_to(root)).encode() + b"\0" + source.read_bytes())
-    versions = {}
-    for package in ("numpy", "scipy", "scikit-learn", "tensorflow", "tensorflow-cpu", "keras", "torch"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
-    return {
-        "data": zoo.data.raw_files(dataset, data_dir),
-        "evaluator": preset_digest(f"evaluator_{dataset}"),
-        "inception": inception_applies(dataset),
-        "code": code.hexdigest(),
-        "versions": versions,
-    }
-
-
-def cached_figures(kind, key, measure):
-    """`measure()`'s figures, kept in `$ZOO_CACHE_DIR/figures/` under a digest of `key`.
-
-    Baselines measured with Inception features cost minutes a data set (about
-    15 on CelebA on 2 cores) and every recipe of that data set measures the
-    same ones, so the first measurement is kept and reused while its inputs
-    (`key`, which names them all) are unchanged. Set `ZOO_FIGURE_CACHE=0` to
-    measure afresh. An unreadable entry is measured again and replaced; the
-    entry is written to a temporary file and renamed, so it is whole or absent.
-    """
-    import hashlib
-    import json
-    import os
-
-    from zoo.data import cache_dir
-    from zoo.io import atomic_path
-
-    text = json.dumps(key, sort_keys=True, default=str)
-    path = cache_dir() / "figures" / f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
-    use = os.environ.get("ZOO_FIGURE_CACHE", "1") != "0"
-    if use and path.is_file():
-        try:
-            entry = json.loads(path.read_text())
-            if entry.get("key") == json.loads(text):
-                return entry["figures"]
-        except (OSError, ValueError, KeyError, AttributeError):
-            pass  # measured again below
-    figures = measure()
-    if use:
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps({"key": json.loads(text), "figures": figures}, indent=1))
-    return figures
 
 
 # ---- what autoencoders are for -------------------------------------------

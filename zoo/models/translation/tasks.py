@@ -27,15 +27,14 @@ Example:
 
 import numpy as np
 
+# The detector's filters (shared with the sharpness figure, `zoo.metrics.translation`), named here too.
+from zoo.layers.edges import BT601, EDGE_KERNEL, EDGE_SIGMA, edge_strength, gaussian_kernel, luma, smooth
+
 TASKS = ("edges", "grey")
-# ITU-R BT.601 luma weights of R, G, B.
-BT601 = (0.299, 0.587, 0.114)
 # Sobel magnitude (of the smoothed luma, images in [0, 1]; a unit step scores 4) above which a pixel is
 # an edge. Chosen once by eye on 8 CelebA 64x64 training faces among 0.5, 0.65, 0.8 and 1.0: about 20% of
 # the pixels of 200 training face crops are edges. Fixed, never fitted to an image.
 EDGE_THRESHOLD = 0.5
-EDGE_SIGMA = 1.0
-EDGE_KERNEL = 5
 
 
 def check_task(task):
@@ -45,49 +44,12 @@ def check_task(task):
     return task
 
 
-def luma(images):
-    """BT.601 luma of a float batch NHWC (1 or 3 channels), shape (N, H, W, 1)."""
-    import tensorflow as tf
-
-    images = tf.convert_to_tensor(images)
-    if images.shape[-1] == 1:
-        return images
-    weights = tf.constant(BT601, images.dtype)
-    return tf.reduce_sum(images * weights, axis=-1, keepdims=True)
-
-
 def grey(images):
     """The luma of each image on every channel (same shape); grey images come back unchanged."""
     import tensorflow as tf
 
     y = luma(images)
     return tf.repeat(y, images.shape[-1], axis=-1) if images.shape[-1] != 1 else y
-
-
-def gaussian_kernel(size=EDGE_KERNEL, sigma=EDGE_SIGMA):
-    """A normalised 1-D Gaussian of `size` taps (numpy float32)."""
-    t = np.arange(size, dtype=np.float64) - (size - 1) / 2
-    k = np.exp(-0.5 * (t / sigma) ** 2)
-    return (k / k.sum()).astype(np.float32)
-
-
-def smooth(y):
-    """A separable Gaussian blur of a one-channel batch, borders reflected."""
-    import tensorflow as tf
-
-    k = tf.constant(gaussian_kernel(), y.dtype)
-    p = EDGE_KERNEL // 2
-    y = tf.pad(y, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
-    y = tf.nn.conv2d(y, tf.reshape(k, [EDGE_KERNEL, 1, 1, 1]), strides=1, padding="VALID")
-    return tf.nn.conv2d(y, tf.reshape(k, [1, EDGE_KERNEL, 1, 1]), strides=1, padding="VALID")
-
-
-def edge_strength(images):
-    """Sobel gradient magnitude of the smoothed luma, (N, H, W, 1)."""
-    import tensorflow as tf
-
-    gradients = tf.image.sobel_edges(smooth(luma(images)))  # (N, H, W, 1, 2): dy, dx
-    return tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=-1))
 
 
 def edges(images):
