@@ -9,7 +9,7 @@ import pytest
 import zoo
 from tests.conftest import data_dir_or_skip
 from zoo import pretrained
-from zoo.capabilities import Classifier, Sampler
+from zoo.capabilities import Classifier, Sampler, Translator
 from zoo.io import sha256
 from zoo.pretrained import PresetError, exported_presets, verify
 
@@ -125,6 +125,14 @@ def test_committed_preset_verifies_loads_and_samples(name):
     model = zoo.load(name)
     if isinstance(model, Classifier):
         assert model.classify(np.zeros((2, *model.image_shape), np.float32)).shape == (2,)
+        return
+    if isinstance(model, Translator):
+        x = np.random.default_rng(0).uniform(0, 1, (3, *model.image_shape)).astype(np.float32)
+        for direction in model.directions:
+            out = model.translate(x, direction)
+            assert out.shape == x.shape and 0.0 <= out.min() and out.max() <= 1.0
+            np.testing.assert_array_equal(out, model.translate(x, direction))
+        assert any(f.endswith(".png") for f in meta["files"])  # example translations
         return
     if not isinstance(model, Sampler):
         x = np.random.default_rng(0).uniform(0, 1, (3, *model.image_shape)).astype(np.float32)
