@@ -284,8 +284,9 @@ class ExactLikelihood(Scorer):
 
     The model provides `log_prob_tensor(x)` (`labels` after `x` if conditional),
     the density of the images as they cross the API (continuous, in [0, 1]);
-    `bits_per_dim` reports it for 8-bit images, dequantised uniformly, the
-    convention of the flow literature.
+    `bits_per_dim` reports it for 8-bit images on the scale of the flow
+    literature, (-log p + D log 256) / (D log 2) (a flow takes p at each
+    pixel's bin centre; its `bits_per_dim_dequantised` is the papers' noisy bound).
     """
 
     def log_prob(self, x, labels=None):
