@@ -270,3 +270,25 @@ def test_no_model_writes_its_own_config(arch):
     cls = architectures()[arch]
     writers = [c.__name__ for c in cls.__mro__ if "get_config" in vars(c) and c.__module__.startswith("zoo.models")]
     assert not writers, f"{arch}: {writers} write get_config by hand"
+
+
+def test_onnx_parity_feeds_each_input_by_its_name_not_its_position(tmp_path):
+    import onnx
+    import tensorflow as tf
+    from onnx import TensorProto, helper
+
+    from zoo.exporters import ExportParityError, check_onnx, example_inputs
+
+    # A graph of a - b whose inputs are declared in the other order: fed by position, the check would
+    # compare b - a with the reference a - b and fail.
+    graph = helper.make_graph(
+        [helper.make_node("Sub", ["a", "b"], ["out"])], "sub",
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, 3]) for name in ("b", "a")],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [None, 3])])
+    path = tmp_path / "sub.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    specs = [tf.TensorSpec((None, 3), tf.float32, name="a"), tf.TensorSpec((None, 3), tf.float32, name="b")]
+    a, b = example_inputs(specs)
+    assert check_onnx(path, specs, a - b) < 1e-6
+    with pytest.raises(ExportParityError, match=r"takes inputs \['b', 'a'\]"):
+        check_onnx(path, [specs[0], tf.TensorSpec((None, 3), tf.float32, name="c")], a - b)

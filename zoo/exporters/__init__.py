@@ -126,7 +126,16 @@ def check_onnx(path, specs, reference, classes=10):
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     inputs = example_inputs(specs, classes=classes)
-    feeds = {inp.name: v for inp, v in zip(session.get_inputs(), inputs)}
+    onnx_names = [inp.name for inp in session.get_inputs()]
+    names = [spec.name for spec in specs]
+    # By name where the function names its inputs (tf2onnx keeps the specs' names), so a graph whose
+    # inputs come in another order is fed what each input means; by position otherwise.
+    if all(names) and sorted(names) == sorted(onnx_names):
+        feeds = dict(zip(names, inputs))
+    elif len(onnx_names) == len(inputs) and not all(names):
+        feeds = dict(zip(onnx_names, inputs))
+    else:
+        raise ExportParityError(f"{path} takes inputs {onnx_names}; the function's are {names}")
     return _max_error(reference, session.run(None, feeds))
 
 
