@@ -34,6 +34,7 @@ def test_finetune_continues_the_discriminators_optimizer(gan, pngs, tmp_path):
                  "--out", str(out)]) == 0
     after = zoo.load(out, compile=True)
     assert int(after.d_optimizer.iterations) == 6
+    assert after.preset_metadata["training"]["steps"] == 3  # this run's, not the base's 3 as well
     assert after.sample(2, seed=0).shape == (2, 8, 8, 1)
 
 
