@@ -43,3 +43,23 @@ def test_a_packaged_translators_card_shows_how_to_translate_not_sample(tmp_path)
     assert "model.translate(images)" in card
     assert "model.sample(" not in card and "zoo sample" not in card
     assert "zoo translate tiny --input" in card
+
+
+def test_a_cards_sections_keep_the_recipes_order_through_metadata_json(tmp_path):
+    import json
+
+    import zoo
+    from tests.models.test_translation import PIX2PIX
+    from zoo import pretrained
+    from zoo.exporters.preset import package
+
+    entry = {"name": "tiny", "arch": "pix2pix", "dataset": "toy", "description": "a tiny pix2pix"}
+    notes = {"Task": "t", "Figure": "f", "Licence": "l"}
+    package(zoo.create("pix2pix", **PIX2PIX), tmp_path / "tiny", entry, {"precision": "float32", "seed": 0}, {},
+            1.0, 1, {}, {}, notes)
+    pretrained.update_metrics(tmp_path / "tiny", {}, notes={"Figure": "f2", "Added": "a"})
+    assert list(json.loads((tmp_path / "tiny" / "metadata.json").read_text())["notes"]) == sorted(
+        ["Task", "Figure", "Licence", "Added"])  # the file sorts them
+    card = (tmp_path / "tiny" / "MODEL_CARD.md").read_text()
+    headings = [line[3:] for line in card.splitlines() if line.startswith("## ")]
+    assert headings[-4:] == ["Task", "Figure", "Licence", "Added"] and "f2" in card

@@ -168,8 +168,12 @@ def model_card(meta, images=()):
         ]
     for name in images:
         lines += [f"![{name}]({name})", ""]
-    for heading, text in meta.get("notes", {}).items():
-        lines += [f"## {heading}", text, ""]
+    notes = meta.get("notes", {})
+    # metadata.json sorts its keys: `note_order` keeps the order the recipe wrote its sections in.
+    order = [h for h in meta.get("note_order", []) if h in notes] + [h for h in notes if h not in
+                                                                     meta.get("note_order", [])]
+    for heading in order:
+        lines += [f"## {heading}", notes[heading], ""]
     return "\n".join(lines)
 
 

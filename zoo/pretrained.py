@@ -356,6 +356,8 @@ def update_metrics(name_or_path, metrics, replace=False, notes=None, images=None
         check_not_fewer(meta.get("metrics", {}), metrics)
     meta["metrics"] = dict(metrics) if replace else {**meta.get("metrics", {}), **metrics}
     meta["notes"] = {**meta.get("notes", {}), **(notes or {})}
+    if "note_order" in meta:
+        meta["note_order"] += [h for h in notes or {} if h not in meta["note_order"]]
     new_images = dict(images or {})
     for name in new_images:
         if not name.endswith(".png") or "/" in name or name.startswith("."):

@@ -36,6 +36,7 @@ def package(model, out_dir, entry, recipe, metrics, wall, steps, data_files, ima
         "metrics": metrics,
         "onnx": {"function": main, "opset": 17, "max_abs_error_vs_keras": parity["onnx"][main]},
         "notes": notes or {},
+        "note_order": list(notes or {}),
     }
     extra = {
         "model.onnx": lambda p: p.write_bytes(onnx_bytes),
