@@ -170,9 +170,8 @@ def model_card(meta, images=()):
         lines += [f"![{name}]({name})", ""]
     notes = meta.get("notes", {})
     # metadata.json sorts its keys: `note_order` keeps the order the recipe wrote its sections in.
-    order = [h for h in meta.get("note_order", []) if h in notes] + [h for h in notes if h not in
-                                                                     meta.get("note_order", [])]
-    for heading in order:
+    written = [h for h in meta.get("note_order", []) if h in notes]
+    for heading in written + [h for h in notes if h not in written]:
         lines += [f"## {heading}", notes[heading], ""]
     return "\n".join(lines)
 

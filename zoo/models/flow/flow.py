@@ -130,9 +130,11 @@ class Flow(ExactLikelihood, Generator, GenerativeModel):
         flow, ends, latent_shapes = [], [], []
         shape = (None, *self.image_shape)
         for level in range(self.levels):
-            last = level == self.levels - 1
-            priors = [LearnedPrior(name=f"level{level}_prior") if last else SplitPrior(name=f"level{level}_prior")]
-            for layer in self.level_layers(level) + (priors if self.learned_prior else []):
+            level_layers = self.level_layers(level)
+            if self.learned_prior:
+                prior = LearnedPrior if level == self.levels - 1 else SplitPrior
+                level_layers.append(prior(name=f"level{level}_prior"))
+            for layer in level_layers:
                 layer.build(shape)
                 shape = layer.compute_output_shape(shape)
                 flow.append(layer)
