@@ -145,46 +145,44 @@ def compile_for_finetuning(model, meta, learning_rate=None):
     A preset that ships optimizer state (`OPTIMIZER_FILE`: a GAN's
     discriminator's) is compiled with its recipe's optimizers and gets that
     state back, so training continues the game where it stopped;
-    `learning_rate` then replaces every player's rate. A rate schedule of
-    the original run (CycleGAN's decays to zero by its last step) becomes a
-    constant rate: `learning_rate`, else the recipe's. Any other preset gets
-    Adam at `learning_rate`, else its recipe's.
+    `learning_rate` then replaces every player's rate, a rate schedule's too
+    (without it, a schedule goes on from the shipped step count: CycleGAN's
+    recipe ships its count at 0, so fine-tuning replays hold-then-decay).
+    Any other preset gets Adam at `learning_rate`, else its recipe's.
     """
     folder = getattr(model, "preset_folder", None)
-    recipe_rate = meta.get("recipe", {}).get("learning_rate", 1e-3)
     if OPTIMIZER_FILE in meta.get("files", {}) and folder is not None:
         # From the file: deserialising an optimizer turns its config's schedule into an object in place, so
         # the metadata held in memory may no longer be plain data, and each compile gets a fresh copy.
         shipped = read_metadata(folder)["compile_config"]
-        config = constant_rates(shipped, learning_rate, recipe_rate)
         model.compile_from_config(copy.deepcopy(shipped))
         model.build_all()
         load_optimizer_state(model, Path(folder) / OPTIMIZER_FILE)
-        if config != shipped:
+        if learning_rate:
             # The state as shipped, moved into optimizers at the new rate. A constant rate is itself a
             # variable of the optimizer and a schedule is not, so the state is everything else.
             states = [[v.numpy() for v in state_variables(o)] for o in model.optimizers()]
-            model.compile_from_config(copy.deepcopy(config))
+            model.compile_from_config(constant_rates(shipped, learning_rate))
             model.build_all()
             for optimizer, state in zip(model.optimizers(), states):
                 for variable, value in zip(state_variables(optimizer), state, strict=True):
                     variable.assign(value)
         return float(model.optimizers()[0].learning_rate)
-    lr = learning_rate or recipe_rate
+    lr = learning_rate or meta.get("recipe", {}).get("learning_rate", 1e-3)
     model.compile(optimizer=model.default_optimizer(lr))
     model.build_all()
     return lr
 
 
-def constant_rates(config, learning_rate, schedule_rate):
-    """Serialised optimizers with each learning rate set to `learning_rate`, or, where none is given and
-    the rate is a schedule, to `schedule_rate` (a schedule is stored as a dict; a constant as a number)."""
+def constant_rates(config, learning_rate):
+    """Serialised optimizers (a copy) with each learning rate, a schedule (stored as a dict) or a
+    constant, set to the constant `learning_rate`."""
     out = {}
     for key, value in config.items():
-        if key == "learning_rate" and (learning_rate or isinstance(value, dict)):
-            value = float(learning_rate or schedule_rate)
+        if key == "learning_rate":
+            value = float(learning_rate)
         elif isinstance(value, dict):
-            value = constant_rates(value, learning_rate, schedule_rate)
+            value = constant_rates(value, learning_rate)
         out[key] = value
     return out
 
