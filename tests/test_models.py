@@ -36,6 +36,8 @@ TINY = {
     "cgan": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6], "num_classes": 3},
     "wgan_gp": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [4, 6],
                 "augment": "color,translation,cutout"},
+    "progan": {"image_shape": (8, 8, 1), "latent_dim": 3, "g_filters": [6, 4], "d_filters": [6, 4], "fade_steps": 1,
+               "stable_steps": 1, "group_size": 2},
     "ddpm": {"image_shape": (8, 8, 1), "num_classes": 3, "widths": [4, 8], "blocks": 1, "timesteps": 20,
              "sample_steps": 2, "guidance": 2.0},
     "pix2pix": {"image_shape": (8, 8, 3), "filters": [4, 8, 8], "d_filters": [4, 8], "task": "grey"},

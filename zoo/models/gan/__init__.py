@@ -1,8 +1,9 @@
-"""GANs: the original GAN, DCGAN, the conditional GAN and WGAN-GP (declared here; imported when first used)."""
+"""GANs: the original GAN, DCGAN, the conditional GAN, WGAN-GP and progressive growing (declared here; imported when first used)."""
 
 ARCHITECTURES = {
     "gan": "zoo.models.gan.gan:GAN",
     "dcgan": "zoo.models.gan.dcgan:DCGAN",
     "cgan": "zoo.models.gan.cgan:CGAN",
     "wgan_gp": "zoo.models.gan.wgan_gp:WGANGP",
+    "progan": "zoo.models.gan.progan:ProGAN",
 }
