@@ -97,8 +97,47 @@ def optimizers(recipe):
     return {"g_optimizer": adam(recipe["g_lr"]), "d_optimizer": adam(recipe["d_lr"])}
 
 
-def pictures(model):
-    """The card's images: samples (a row per class for a conditional model) and latent interpolations."""
+PHASE_SAMPLES = 8
+
+
+def save_phase(model, level, folder):
+    """A growing GAN's samples at the end of a phase: a grid, and the first row kept for the card."""
+    from zoo.io import atomic_path, save_grid
+
+    images = model.sample_at_level(64, level, seed=0)
+    res = model.resolution_at(level)
+    save_grid(images, f"{folder}/level{level}_{res}px.png")
+    with atomic_path(f"{folder}/level{level}.npy") as path:
+        np.save(path, images[:PHASE_SAMPLES])
+
+
+def phase_rows(model, folder):
+    """One row per phase of the same seeds, each upsampled to the final resolution; the final model last.
+
+    The rows of earlier phases were saved when each phase ended (a resumed run
+    finds them in `folder`); a missing one is left out and said so.
+    """
+    size = model.image_shape[0]
+    rows, missing = [], []
+    for level in range(model.levels - 1):
+        path = folder / f"level{level}.npy"
+        if not path.exists():
+            missing.append(level)
+            continue
+        images = np.load(path)
+        scale = size // images.shape[1]
+        rows.append(images.repeat(scale, axis=1).repeat(scale, axis=2))
+    rows.append(model.sample(PHASE_SAMPLES, seed=0))
+    if missing:
+        print(f"phase samples of levels {missing} are missing from {folder}: left out of phases.png")
+    return np.concatenate(rows), missing
+
+
+def pictures(model, phases=None):
+    """The card's images: samples (a row per class for a conditional model) and latent interpolations.
+
+    A growing GAN's card also shows each phase's samples (`phases`: the run's folder of them).
+    """
     if isinstance(model, Conditional):
         samples = (model.sample(100, seed=0, labels=np.repeat(np.arange(model.num_classes), 10)), 10)
     else:
@@ -107,7 +146,30 @@ def pictures(model):
     codes = model.latent_codes(16, seed=1)
     rows = [model.interpolate(codes[2 * r], codes[2 * r + 1], steps=10,
                               labels=(r if isinstance(model, Conditional) else None)) for r in range(8)]
-    return {"samples.png": samples, "interpolations.png": (np.concatenate(rows), 10)}
+    out = {"samples.png": samples, "interpolations.png": (np.concatenate(rows), 10)}
+    if phases is not None:
+        out["phases.png"] = (phase_rows(model, phases)[0], PHASE_SAMPLES)
+    return out
+
+
+def growth(model, preset, steps_per_epoch, epochs):
+    """A growing GAN's callbacks: the epoch grid at the training level, and the phase grids."""
+    from zoo.callbacks import SampleGrid
+    from zoo.models.gan.progan import Growth
+
+    from training.common import checkpoint_dir
+
+    if steps_per_epoch * epochs < model.total_steps():
+        raise ValueError(f"{preset}: {epochs} epochs of {steps_per_epoch} steps do not reach the last level's "
+                         f"stable phase ({model.total_steps()} steps)")
+    phases = checkpoint_dir(preset).with_suffix(".phases")
+
+    def draw(m, n, seed):
+        rounds = int(m.rounds.numpy())
+        return m.sample_at_level(n, m.level_at(rounds), seed=seed, alpha=m.alpha_at(rounds))
+
+    grid = SampleGrid(checkpoint_dir(preset).with_suffix(".samples"), n=64, seed=0, draw=draw)
+    return [grid, Growth(on_phase_end=lambda m, level: save_phase(m, level, phases))], phases
 
 
 def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"):
@@ -119,6 +181,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
     from zoo.trainer import fit
     from zoo.callbacks import SampleGrid
     from zoo.metrics.evaluate import card_figures
+    from zoo.models.gan.progan import ProGAN
     from zoo.registry import exports_dir
 
     entry, recipe = start(preset, epochs)
@@ -128,8 +191,12 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
     train = zoo.data.load(dataset, split="train", batch_size=recipe["batch_size"], seed=recipe["seed"],
                           data_dir=data_dir, with_labels=model.needs_labels, drop_remainder=True)
     model.compile(**optimizers(recipe))
-    grid = SampleGrid(checkpoint_dir(preset).with_suffix(".samples"), n=64, seed=0)
-    _, wall, steps = fit(model, train, recipe, callbacks=[grid], checkpoint_dir=checkpoint_dir(preset),
+    phases = None
+    if isinstance(model, ProGAN):
+        callbacks, phases = growth(model, preset, int(train.cardinality()), recipe["epochs"])
+    else:
+        callbacks = [SampleGrid(checkpoint_dir(preset).with_suffix(".samples"), n=64, seed=0)]
+    _, wall, steps = fit(model, train, recipe, callbacks=callbacks, checkpoint_dir=checkpoint_dir(preset),
                          resume=resume)
 
     metrics = card_figures(model, dataset, data_dir=data_dir)
@@ -154,7 +221,7 @@ def run(out=None, epochs=None, data_dir=None, resume=False, preset="dcgan_mnist"
     if preset in PUBLISHED:
         notes["Against the published figure"] = published_note(preset, metrics, steps, model, recipe["batch_size"])
     written = package(model, out, entry, recipe, metrics, wall, steps, zoo.data.raw_files(dataset, data_dir),
-                      pictures(model), notes)
+                      pictures(model, phases), notes)
     # Follow-up studies the preset declares in its data (its card's fine-tuning figures)
     # run on the preset just written.
     for study in entry.get("follow_up", ()):

@@ -80,6 +80,8 @@ class GenerativeModel(Capability, keras.Model):
     shipped_optimizers = ()
     # The largest difference from Keras an export may show (`zoo.export` refuses more).
     export_atol = 1e-4
+    # Presets of the same data set ("dcgan_{}") whose samples a card measures beside this model's.
+    compare_with = ()
 
     def __new__(cls, *args, **kwargs):
         # The configuration is what the most derived constructor was given,

@@ -35,16 +35,22 @@ class NaNGuard(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Writes a fixed-seed sample grid after every epoch (`<folder>/epoch_NNN.png`)."""
+    """Writes a fixed-seed sample grid after every epoch (`<folder>/epoch_NNN.png`).
 
-    def __init__(self, folder, n=64, seed=0):
+    `draw(model, n, seed)` makes the images when `model.sample` would not show
+    the training (a growing GAN draws at the level it trains).
+    """
+
+    def __init__(self, folder, n=64, seed=0, draw=None):
         super().__init__()
-        self.folder, self.n, self.seed = folder, n, seed
+        self.folder, self.n, self.seed, self.draw = folder, n, seed, draw
 
     def on_epoch_end(self, epoch, logs=None):
         from zoo.io import save_grid
 
-        save_grid(self.model.sample(self.n, seed=self.seed), f"{self.folder}/epoch_{epoch + 1:03d}.png")
+        images = (self.draw(self.model, self.n, self.seed) if self.draw is not None
+                  else self.model.sample(self.n, seed=self.seed))
+        save_grid(images, f"{self.folder}/epoch_{epoch + 1:03d}.png")
 
 
 class Checkpoint(keras.callbacks.Callback):

@@ -256,6 +256,7 @@ def card_figures(model, dataset, n=10000, metrics=None, data_dir=None, seed=0):
                       pixel_density=isinstance(model, ExactLikelihood))
     if not isinstance(model, Autoencoder):
         found.update(vae_figures(dataset, n=n, data_dir=data_dir, seed=seed))
+    found.update(compared_figures(model, dataset, n=n, data_dir=data_dir, seed=seed))
     figures.update({f"baseline_{k}": v for k, v in found.items()})
     return figures
 
@@ -271,12 +272,15 @@ def vae_figures(dataset, n=10000, data_dir=None, seed=0):
     as well as beside the classical baselines: `vae_<dataset>`, else
     `beta_vae_<dataset>` (the CelebA one); none when neither is exported.
     """
-    from zoo.pretrained import exported_presets, load
+    from zoo.pretrained import exported_presets
 
     found = [p.format(dataset) for p in VAE_PRESETS if p.format(dataset) in exported_presets()]
-    if not found:
-        return {}
-    name = found[0]
+    return preset_figures(found[0], "vae", dataset, n=n, data_dir=data_dir, seed=seed) if found else {}
+
+
+def preset_figures(name, label, dataset, n=10000, data_dir=None, seed=0):
+    """The sample figures of exported preset `name`, measured afresh with the same instruments, as `<label>_*`."""
+    from zoo.pretrained import load
 
     def measure():
         figures = evaluate(load(name), dataset, n=n, metrics=(*SAMPLE_METRICS, *INCEPTION_METRICS),
@@ -284,12 +288,24 @@ def vae_figures(dataset, n=10000, data_dir=None, seed=0):
         out = {}
         for key, value in figures.items():
             value.update(baseline=True, evaluator=f"{name}: " + value["evaluator"])
-            out[f"vae_{key}"] = value
+            out[f"{label}_{key}"] = value
         return out
 
-    key = {"dataset": dataset, "n": n, "seed": seed, "vae": name, "vae_files": preset_digest(name),
+    key = {"dataset": dataset, "n": n, "seed": seed, label: name, f"{label}_files": preset_digest(name),
            **measuring_inputs(dataset, data_dir)}
-    return cached_figures("vae", key, measure)
+    return cached_figures(label, key, measure)
+
+
+def compared_figures(model, dataset, n=10000, data_dir=None, seed=0):
+    """The figures of the presets the model's class names in `compare_with`, as `<arch>_*`, where exported."""
+    from zoo.pretrained import exported_presets
+
+    out = {}
+    for pattern in model.compare_with:
+        name = pattern.format(dataset)
+        if name in exported_presets():
+            out.update(preset_figures(name, name.split("_")[0], dataset, n=n, data_dir=data_dir, seed=seed))
+    return out
 
 
 # ---- what autoencoders are for -------------------------------------------

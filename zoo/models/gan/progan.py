@@ -219,6 +219,7 @@ class ProGAN(AdversarialGenerator):
     """
 
     loss_names = ("g_loss", "d_loss", "gp", "w_distance", "alpha")
+    compare_with = ("dcgan_{}",)
 
     def __init__(self, image_shape=(64, 64, 3), latent_dim=128, g_filters=(128, 128, 128, 64, 32),
                  d_filters=(128, 128, 128, 64, 32), fade_steps=2000, stable_steps=2000, gp_weight=10.0,
@@ -341,15 +342,19 @@ class ProGAN(AdversarialGenerator):
 
     # ---- inference --------------------------------------------------------
 
-    def sample_at_level(self, n, level, seed=0):
+    def sample_at_level(self, n, level, seed=0, alpha=1.0):
         """`n` images at level `level`'s resolution (4 * 2**level), float32 in [0, 1], from the sampling generator.
 
-        Read a grown model's lower levels with care: once a level is faded out
-        its to-RGB layer stops training (the paper's design), so these are the
-        images the level made when its phase ended only for the level just below.
+        Read a grown model's lower levels with care: once a level has grown
+        past, its to-RGB layer stops training (the paper's design) while the
+        blocks it reads keep changing, so only the training level's images
+        are what the model makes. `alpha` < 1 blends in the level below, as
+        during the level's fade-in.
         """
         if not 0 <= int(level) < self.levels:
             raise ValueError(f"level must be in 0..{self.levels - 1}, got {level}")
+        if not 0.0 <= float(alpha) <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         z = self.latent_codes(n, seed=seed)
-        out = self.sampling_generator()(tf.constant(z), level=int(level))
+        out = self.sampling_generator()(tf.constant(z), level=int(level), alpha=float(alpha))
         return tf.clip_by_value((tf.cast(out, "float32") + 1.0) / 2.0, 0.0, 1.0).numpy()
