@@ -23,6 +23,7 @@ RAW_FILE = {
     "cifar10": "cifar10/cifar10-jpg-test-00.zip",
     "celeba": "celeba/celebA-first10k-89x109-jpg-00.zip",
     "celeba_64": "celeba/celebA-first10k-89x109-jpg-00.zip",
+    "celeba_32": "celeba/celebA-first10k-89x109-jpg-00.zip",
 }
 
 

@@ -17,7 +17,7 @@ RECIPES = {
     **{f"{arch}_{data}": "training.classical" for arch in ("pca", "gmm", "kde") for data in ("mnist", "fashion_mnist")},
     **{name: "training.gan" for name in (
         "gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "cgan_mnist", "wgan_gp_fashion_mnist",
-        "dcgan_celeba_64", "dcgan_cifar10_32")},
+        "dcgan_celeba_64", "dcgan_cifar10_32", "dcgan_celeba_32", "progan_celeba_32")},
     **{name: "training.translation" for name in (
         "pix2pix_celeba_edges_64", "pix2pix_celeba_colorize_64", "cycle_gan_cifar10_horse_deer")},
     **{name: "training.flow" for name in ("glow_mnist", "glow_fashion_mnist", "real_nvp_mnist")},

@@ -163,6 +163,10 @@ class GenerativeModel(Capability, keras.Model):
         optimizer = getattr(self, "optimizer", None)
         return [(optimizer, self.trainable_variables)] if optimizer is not None else []
 
+    def steps_taken(self):
+        """Training steps so far (an int): the first optimizer's count."""
+        return int(self.optimizers()[0].iterations) if self.optimizers() else 0
+
     def fit(self, *args, **kwargs):
         if not self.trains_by_gradient:
             raise ValueError(
@@ -382,14 +386,30 @@ class Game(GenerativeModel):
                 variables.extend(v for v in player.variables() if not any(v is w for w in variables))
         return list(targets.values())
 
+    def count_rounds(self):
+        """Gives the game its own round counter, `rounds`, saved with the weights.
+
+        A game needs one when every optimizer has a lazy player (StyleGAN's R1
+        steps the discriminator's, its path-length term the generator's), or
+        when something else follows the rounds (ProGAN's growth schedule).
+        Call it in the constructor.
+        """
+        self.rounds = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
+                                      name="rounds", aggregation="only_first_replica")
+
+    def steps_taken(self):
+        return int(self.player_round())
+
     def player_round(self):
-        """The index of the current round (int64 tensor), counted by an optimizer no lazy player shares."""
+        """The index of the current round (int64 tensor): `rounds`, or counted by an optimizer no lazy player shares."""
+        if getattr(self, "rounds", None) is not None:
+            return self.rounds
         for name in self.optimizer_names:
             players = [p for p in self.players() if p.optimizer_name == name]
             if all(p.every == 1 for p in players):
                 return getattr(self, name).iterations // sum(p.steps for p in players)
-        raise ValueError(f"{type(self).__name__}: one optimizer must belong to players that move every round; "
-                         "it counts the rounds a lazy player waits for")
+        raise ValueError(f"{type(self).__name__}: one optimizer must belong to players that move every round, "
+                         "to count the rounds a lazy player waits for; or call count_rounds() in the constructor")
 
     def train_step(self, data):
         x, y = self.unpack(data)
@@ -417,6 +437,8 @@ class Game(GenerativeModel):
                     return tf.constant(True)
 
                 tf.cond(tf.equal(round_index % player.every, 0), lazy_move, lambda: tf.constant(False))
+        if getattr(self, "rounds", None) is not None:
+            self.rounds.assign_add(1)
         return self.update_trackers(results)
 
     def test_step(self, data):

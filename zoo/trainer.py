@@ -50,5 +50,5 @@ def fit(model, train, recipe, validation=None, callbacks=(), checkpoint_dir=None
     if guard.failure:
         raise RuntimeError(guard.failure + (f"; the last good checkpoint is in {checkpoint_dir}"
                                             if checkpoint_dir else ""))
-    # Counted by the optimizer, so a resumed run reports the whole run's steps.
-    return history, wall, int(model.optimizers()[0].iterations)
+    # Counted by the model (its optimizer, or a game's rounds), so a resumed run reports the whole run's steps.
+    return history, wall, model.steps_taken()

@@ -863,7 +863,7 @@ def train_and_package(model, data, out, recipe, entry, checkpoint_dir=None, resu
     checkpoint_dir = checkpoint_dir or f"{os.path.normpath(out)}.checkpoints"
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     # A fine-tuned GAN's optimizers go on counting from the base preset's steps: count this run's alone.
-    before = int(model.optimizers()[0].iterations) if model.optimizers() else 0
+    before = model.steps_taken()
     history, wall, total = fit(model, ds, recipe, checkpoint_dir=checkpoint_dir, resume=resume, verbose=verbose)
     steps = total - before
     seen = steps // max(recipe["epochs"], 1) * recipe["batch_size"]

@@ -14,8 +14,8 @@ from their original files under `$ZOO_DATA_DIR` (or `data_dir=`), with no
 network, into `$ZOO_CACHE_DIR/tfds` (default `~/.cache/zoo/tfds`): `mnist`
 and `fashion_mnist` by the stock builders, `att_faces` (AT&T/ORL, 40
 people, 112x92 grey), `cifar10` (a lossy JPEG copy of CIFAR-10), `celeba`
-(the first 10,000 aligned CelebA faces, 109x89, unlabelled) and `celeba_64`
-(the same faces as 64x64 crops) by the zoo's own (`zoo.data.builders`),
+(the first 10,000 aligned CelebA faces, 109x89, unlabelled), `celeba_64` and
+`celeba_32` (the same faces as 64x64 and 32x32 crops) by the zoo's own (`zoo.data.builders`),
 which read the zips in place and never download. The splits of `att_faces`
 and the CelebA sets are the project's own: `info(name)["notes"]` defines
 them. Importing this package imports neither TensorFlow nor TensorFlow

@@ -13,7 +13,7 @@ manager takes a file from `manual_dir` when it is named like the basename of
 the URL it would fetch. When no raw folder is found, TFDS downloads the
 files itself, which needs the network.
 
-`att_faces`, `cifar10`, `celeba` and `celeba_64` go through the zoo's own
+`att_faces`, `cifar10`, `celeba`, `celeba_64` and `celeba_32` go through the zoo's own
 builders (`zoo.data.builders`), which read the original zips in place and
 decode them with Pillow; they are never downloaded. The records remember the
 sha256 of the zips they were made from: records of other files than the
@@ -454,13 +454,13 @@ def load(
     `$ZOO_DATA_DIR` (on a busy 2-core machine: MNIST about 20 s, ORL 4 s,
     CIFAR-10 25 s, CelebA 11 s, both splits at once). For MNIST and
     Fashion-MNIST, if the files are not there, TFDS downloads them, which
-    needs the network; `att_faces`, `cifar10`, `celeba` and `celeba_64` are
+    needs the network; `att_faces`, `cifar10` and the CelebA sets are
     never downloaded. Later calls reuse what was prepared. Two processes
     preparing at once take turns on a file lock.
 
     Args:
         name: A key of `BUILTIN`: `"mnist"`, `"fashion_mnist"`,
-            `"att_faces"`, `"cifar10"`, `"celeba"` or `"celeba_64"`.
+            `"att_faces"`, `"cifar10"`, `"celeba"`, `"celeba_64"` or `"celeba_32"`.
         split: A TFDS split string: `"train"`, `"test"`, `"train[:10%]"`,
             `"train[:1000]"`, `"train+test"`, ...; `att_faces` and the
             CelebA sets also have `"all"` (see `info(name)["notes"]` for how

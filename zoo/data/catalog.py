@@ -229,6 +229,22 @@ BUILTIN = {
         "(the 140x140 centre crop of the 178x218 originals, at half scale), resized to 64x64 "
         "(bilinear, antialiased). Shares its prepared records with 'celeba'.",
     ),
+    "celeba_32": BuiltinSet(
+        tfds_name=None,
+        image_shape=(32, 32, 3),
+        num_classes=0,
+        class_names=(),
+        raw_subdir="celeba",
+        raw_files=_CELEBA_ZIPS,
+        splits=_CELEBA_SPLITS,
+        homepage="https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
+        builder="zoo_celeba_first10k",
+        crop_box=_CELEBA_FACE_BOX,
+        notes=_CELEBA_NOTES
+        + " Served as the usual face crop at 32x32: the 70x70 box at top 19, left 9 of the 89x109 image "
+        "(the 140x140 centre crop of the 178x218 originals, at half scale), resized to 32x32 "
+        "(bilinear, antialiased). Shares its prepared records with 'celeba'.",
+    ),
 }
 
 

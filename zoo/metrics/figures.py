@@ -20,7 +20,7 @@ from zoo.metrics.distances import frechet_distance, kernel_inception_distance, p
 # Data sets whose published figures are Inception FIDs: their cards carry it
 # when the `[fid]` extra (or its cached weights) is here. Inception features
 # cost about 0.1 s an image on 2 cores, so these figures use 1,000 images a side.
-INCEPTION_SETS = ("cifar10", "celeba_64")
+INCEPTION_SETS = ("cifar10", "celeba_64", "celeba_32")
 INCEPTION_N = 1000
 PR_N = 5000  # precision/recall's k-NN is quadratic in the sample count
 

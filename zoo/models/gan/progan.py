@@ -233,9 +233,8 @@ class ProGAN(AdversarialGenerator):
         self.drift = float(drift)
         self.group_size = check_count(group_size, "group_size")
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
-        # Generator steps taken: the growth schedule's clock (saved with the weights).
-        self.rounds = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
-                                      name="rounds", aggregation="only_first_replica")
+        # Rounds played: the growth schedule's clock (saved with the weights).
+        self.count_rounds()
         self.training_level = 0
 
     def default_optimizer(self, learning_rate=1e-3):
@@ -336,9 +335,7 @@ class ProGAN(AdversarialGenerator):
         # gradient by design; Keras would warn about each at every retrace.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Gradients do not exist")
-            logs = super().train_step(data)
-        self.rounds.assign_add(1)
-        return logs
+            return super().train_step(data)
 
     # ---- inference --------------------------------------------------------
 
