@@ -109,3 +109,47 @@ def test_finetune_lr_replaces_a_rate_schedule_and_without_it_the_schedule_goes_o
             assert rate["class_name"] == "PolynomialDecay"
     assert float(after.d_optimizer.learning_rate) == pytest.approx(lr or 0.0)
     assert int(after.d_optimizer.iterations) == 6  # the base's 3 steps go on
+
+
+@pytest.fixture(scope="module")
+def stylegan(tmp_path_factory):
+    from zoo import pretrained
+
+    folder = tmp_path_factory.mktemp("presets") / "tiny_stylegan"
+    model = zoo.create("stylegan", image_shape=(8, 8, 1), latent_dim=3, w_dim=4, mapping_layers=2,
+                       g_filters=[6, 4], d_filters=[6, 4], group_size=2)
+    model.generator.w_avg.assign([0.5, -0.5, 0.2, 0.1])
+    model.ema_generator.w_avg.assign(model.generator.w_avg)
+    pretrained.save(model, folder, {"preset": "tiny_stylegan"})
+    return folder
+
+
+def read_png(path):
+    return tf.io.decode_png(tf.io.read_file(str(path))).numpy()
+
+
+def test_sample_with_truncation_and_noise_seed(stylegan, tmp_path):
+    model = zoo.load(stylegan)
+    out = tmp_path / "t.png"
+    assert main(["sample", str(stylegan), "-n", "4", "--truncation", "0", "--out", str(out)]) == 0
+    expected = image_grid(model.sample(4, seed=0, truncation=0.0))
+    np.testing.assert_allclose(read_png(out), expected, atol=1)
+    assert main(["sample", str(stylegan), "-n", "4", "--noise-seed", "3", "--out", str(out)]) == 0
+    np.testing.assert_allclose(read_png(out), image_grid(model.sample(4, seed=0, noise_seed=3)), atol=1)
+
+
+def test_style_mix_grid_has_sources_on_the_edges_and_mixes_inside(stylegan, tmp_path, capsys):
+    from zoo.uses import NotApplicable
+
+    model = zoo.load(stylegan)
+    out = tmp_path / "mix.png"
+    assert main(["style-mix", str(stylegan), "--rows", "2", "--cols", "3", "--crossover", "2",
+                 "--out", str(out)]) == 0
+    assert "layers before 2 of 4 take A's code" in capsys.readouterr().out
+    z_a, z_b = model.latent_codes(2, seed=0), model.latent_codes(3, seed=1)
+    cells = [np.zeros((1, 8, 8, 1), np.float32), model.generate(z_b)]
+    for r in range(2):
+        cells += [model.generate(z_a[r : r + 1]), model.mix(np.repeat(z_a[r : r + 1], 3, axis=0), z_b, 2)]
+    np.testing.assert_allclose(read_png(out), image_grid(np.concatenate(cells), 4), atol=1)
+    with pytest.raises(NotApplicable, match="style-based generator"):
+        zoo.uses.style_mix_grid("vae_mnist", tmp_path / "no.png")

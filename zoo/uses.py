@@ -227,6 +227,33 @@ def sample_grid(name, out, n=64, seed=0, labels=None, per_label=10, **options):
     return {"n": len(images), "labels": labels, "per_label": per_label if labels is not None else None}
 
 
+def style_mix_grid(name, out, rows=4, cols=4, crossover=None, seed=0):
+    """Writes a style-mixing grid: row r takes the coarse layers' codes (before `crossover`) from source A_r,
+    column c the fine layers' from source B_c.
+
+    The top row shows the B sources, the left column the A sources, and the
+    corner is blank. `crossover` defaults to half the per-layer codes (the
+    4x4 and 8x8 layers at 32x32). Returns `{"crossover", "num_ws", "rows", "cols"}`.
+    """
+    import numpy as np
+
+    from zoo.checks import check_count
+    from zoo.io import save_grid
+    from zoo.models.gan.stylegan import StyleGAN
+
+    rows, cols = check_count(rows, "rows"), check_count(cols, "cols")
+    model = require(load(name), StyleGAN, name, "style mixing needs a style-based generator (stylegan)")
+    crossover = model.num_ws // 2 if crossover is None else int(crossover)
+    z_a, z_b = model.latent_codes(rows, seed=seed), model.latent_codes(cols, seed=seed + 1)
+    a, b = model.generate(z_a), model.generate(z_b)
+    grid = [np.zeros_like(b[:1]), b]
+    for r in range(rows):
+        mixed = model.mix(np.repeat(z_a[r : r + 1], cols, axis=0), z_b, crossover)
+        grid += [a[r : r + 1], mixed]
+    save_grid(np.concatenate(grid), out, nrow=cols + 1)
+    return {"crossover": crossover, "num_ws": model.num_ws, "rows": rows, "cols": cols}
+
+
 def check_sample_options(model, name, options):
     """Refuses sampling options that `model.sample` does not take, naming those it does."""
     import inspect

@@ -1,4 +1,4 @@
-"""Commands that write images: sample, reconstruct, traverse, plot-latent, translate, swap, denoise, real-or-fake."""
+"""Commands that write images: sample, style-mix, reconstruct, traverse, plot-latent, translate, swap, denoise, real-or-fake."""
 
 import sys
 
@@ -10,12 +10,19 @@ def cmd_sample(args):
     labels = None if args.labels is None else int_list(args.labels, "--labels")
     done = uses.sample_grid(args.name, args.out, n=args.n, seed=args.seed, labels=labels, per_label=args.per_label,
                             temperature=args.temperature, guidance=args.guidance, steps=args.steps, eta=args.eta,
-                            sampler=args.sampler)
+                            sampler=args.sampler, truncation=args.truncation, noise_seed=args.noise_seed)
     if labels is None:
         print(f"wrote {args.out}: {done['n']} samples of {args.name} (seed {args.seed})")
     else:
         print(f"wrote {args.out}: rows are labels {','.join(map(str, labels))}, {done['per_label']} samples each "
               f"(seed {args.seed})")
+
+
+def cmd_style_mix(args):
+    done = uses.style_mix_grid(args.name, args.out, rows=args.rows, cols=args.cols, crossover=args.crossover,
+                               seed=args.seed)
+    print(f"wrote {args.out}: top row B sources, left column A sources; layers before {done['crossover']} of "
+          f"{done['num_ws']} take A's code, the rest B's")
 
 
 def cmd_reconstruct(args):
@@ -94,6 +101,18 @@ def register(add):
     p.add_argument("--steps", type=int, help="diffusion: DDIM sampling steps")
     p.add_argument("--eta", type=float, help="diffusion: DDIM noise (0 deterministic, 1 ancestral-like)")
     p.add_argument("--sampler", help="diffusion: ddpm (ancestral, all steps) or ddim")
+    p.add_argument("--truncation", type=float, help="stylegan: psi, pulling each w towards the average (1: none)")
+    p.add_argument("--noise-seed", type=int, help="stylegan: draw the per-pixel noise from this seed "
+                   "(default: the fixed noise stored with the weights)")
+
+    p = add("style-mix", cmd_style_mix, "Write a style-mixing grid: coarse styles from the rows, fine from the columns",
+            "zoo style-mix stylegan_celeba_32 --out mix.png")
+    p.add_argument("name")
+    p.add_argument("--rows", type=int, default=4, help="sources A: their codes drive the coarse layers")
+    p.add_argument("--cols", type=int, default=4, help="sources B: their codes drive the layers from the crossover on")
+    p.add_argument("--crossover", type=int, help="first layer taking B's code (default: half the layers)")
+    p.add_argument("--seed", type=int, default=0, help="A's seed; B's is seed + 1")
+    p.add_argument("--out", default="style_mix.png")
 
     p = add("reconstruct", cmd_reconstruct, "Write test images beside their reconstructions",
             "zoo reconstruct vae_mnist --data mnist --out rec.png")
