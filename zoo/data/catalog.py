@@ -109,6 +109,26 @@ _CELEBA_FACE_BOX = (19, 9, 70, 70)
 _MNIST_SPLITS = {"train": 60000, "test": 10000}
 
 #: Name -> `BuiltinSet` of every data set that `load` accepts.
+def _celeba_faces(size):
+    """The CelebA faces as the usual face crop, resized to `size` x `size`."""
+    return BuiltinSet(
+        tfds_name=None,
+        image_shape=(size, size, 3),
+        num_classes=0,
+        class_names=(),
+        raw_subdir="celeba",
+        raw_files=_CELEBA_ZIPS,
+        splits=_CELEBA_SPLITS,
+        homepage="https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
+        builder="zoo_celeba_first10k",
+        crop_box=_CELEBA_FACE_BOX,
+        notes=_CELEBA_NOTES
+        + f" Served as the usual {size}x{size} face crop: the 70x70 box at top 19, left 9 of the 89x109 image "
+        f"(the 140x140 centre crop of the 178x218 originals, at half scale), resized to {size}x{size} "
+        "(bilinear, antialiased). Shares its prepared records with 'celeba'.",
+    )
+
+
 BUILTIN = {
     "mnist": BuiltinSet(
         tfds_name="mnist",
@@ -213,38 +233,8 @@ BUILTIN = {
         builder="zoo_celeba_first10k",
         notes=_CELEBA_NOTES + " Served whole, at 109 high x 89 wide.",
     ),
-    "celeba_64": BuiltinSet(
-        tfds_name=None,
-        image_shape=(64, 64, 3),
-        num_classes=0,
-        class_names=(),
-        raw_subdir="celeba",
-        raw_files=_CELEBA_ZIPS,
-        splits=_CELEBA_SPLITS,
-        homepage="https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
-        builder="zoo_celeba_first10k",
-        crop_box=_CELEBA_FACE_BOX,
-        notes=_CELEBA_NOTES
-        + " Served as the usual 64x64 face crop: the 70x70 box at top 19, left 9 of the 89x109 image "
-        "(the 140x140 centre crop of the 178x218 originals, at half scale), resized to 64x64 "
-        "(bilinear, antialiased). Shares its prepared records with 'celeba'.",
-    ),
-    "celeba_32": BuiltinSet(
-        tfds_name=None,
-        image_shape=(32, 32, 3),
-        num_classes=0,
-        class_names=(),
-        raw_subdir="celeba",
-        raw_files=_CELEBA_ZIPS,
-        splits=_CELEBA_SPLITS,
-        homepage="https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
-        builder="zoo_celeba_first10k",
-        crop_box=_CELEBA_FACE_BOX,
-        notes=_CELEBA_NOTES
-        + " Served as the usual face crop at 32x32: the 70x70 box at top 19, left 9 of the 89x109 image "
-        "(the 140x140 centre crop of the 178x218 originals, at half scale), resized to 32x32 "
-        "(bilinear, antialiased). Shares its prepared records with 'celeba'.",
-    ),
+    "celeba_64": _celeba_faces(64),
+    "celeba_32": _celeba_faces(32),
 }
 
 
