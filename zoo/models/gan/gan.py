@@ -23,6 +23,8 @@ and `cgan` is the conditional `dcgan`:
 - the discriminator ships with the weights, so fine-tuning continues the game.
 """
 
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -88,6 +90,9 @@ class AdversarialGenerator(Generator, Game):
     # The discriminator's Adam state ships with a preset (the discriminator is
     # in the weights), so fine-tuning continues the game.
     shipped_optimizers = ("d_optimizer",)
+    # True where some variables get no gradient on some steps by design (a growing GAN's levels not
+    # grown yet, biases a lazy regulariser does not reach): Keras' warning about each is silenced.
+    partial_gradients = False
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, ema=0.999, augment="", d_steps=1, **kwargs):
         self.latent_dim = check_count(latent_dim, "latent_dim")
@@ -131,9 +136,13 @@ class AdversarialGenerator(Generator, Game):
     def fake_batch(self, n, y, training=True):
         return tf.cast(self.generator(self.generator_inputs(self.latents(n), y), training=training), "float32")
 
+    def real_batch(self, x):
+        """The real images as D sees them: in [-1, 1] (a growing GAN also downscales them)."""
+        return tf.cast(x, "float32") * 2.0 - 1.0
+
     def discriminator_step(self, x, y):
         # Each of D's steps sees the real batch and fresh fakes.
-        real = tf.cast(x, "float32") * 2.0 - 1.0
+        real = self.real_batch(x)
         fake = tf.stop_gradient(self.fake_batch(tf.shape(real)[0], y))
         return self.discriminator_loss(real, fake, y)
 
@@ -159,7 +168,12 @@ class AdversarialGenerator(Generator, Game):
         return diff_augment(images, check_policy(self.augment), seed)
 
     def train_step(self, data):
-        logs = super().train_step(data)
+        if self.partial_gradients:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Gradients do not exist")
+                logs = super().train_step(data)
+        else:
+            logs = super().train_step(data)
         if self.ema:
             self.update_ema()
         return logs

@@ -27,7 +27,6 @@ clips it to [0, 1].
 """
 
 import math
-import warnings
 
 import keras
 import tensorflow as tf
@@ -37,7 +36,7 @@ from zoo.layers.equalized import (
     EqualizedConv2D, EqualizedDense, downsample, minibatch_stddev, pixel_norm, upsample,
 )
 from zoo.models.gan.gan import AdversarialGenerator
-from zoo.models.gan.wgan_gp import penalty
+from zoo.models.gan.wgan_gp import WassersteinLosses
 from zoo.registry import register
 
 
@@ -195,7 +194,7 @@ class Growth(keras.callbacks.Callback):
 
 
 @register("progan")
-class ProGAN(AdversarialGenerator):
+class ProGAN(WassersteinLosses, AdversarialGenerator):
     """Progressively grown GAN with the WGAN-GP loss, from 4x4 to `image_shape`.
 
     Args:
@@ -218,7 +217,8 @@ class ProGAN(AdversarialGenerator):
         >>> model.resolution_at(model.level_at(int(model.rounds.numpy())))
     """
 
-    loss_names = ("g_loss", "d_loss", "gp", "w_distance", "alpha")
+    loss_names = (*WassersteinLosses.loss_names, "alpha")
+    partial_gradients = True  # the levels not grown yet, and a grown-past level's to-RGB
     compare_with = ("dcgan_{}",)
 
     def __init__(self, image_shape=(64, 64, 3), latent_dim=128, g_filters=(128, 128, 128, 64, 32),
@@ -298,16 +298,13 @@ class ProGAN(AdversarialGenerator):
 
     def real_batch(self, x):
         """Real images in [-1, 1], downscaled to the training level and faded as the generator's output is."""
-        real = tf.cast(x, "float32") * 2.0 - 1.0
-        real = downsample(real, 2 ** (self.levels - 1 - self.training_level))
+        real = downsample(super().real_batch(x), 2 ** (self.levels - 1 - self.training_level))
         if self.training_level == 0:
             return real
         return lerp(upsample(downsample(real)), real, self.alpha())
 
     def discriminator_step(self, x, y):
-        real = self.real_batch(x)
-        fake = tf.stop_gradient(self.fake_batch(tf.shape(real)[0], y))
-        return self.discriminator_loss(real, fake, y)
+        return {**super().discriminator_step(x, y), "alpha": self.alpha()}
 
     def discriminate(self, images, y=None, training=True, alpha=None):
         """The critic's scores; while training, at the training level's alpha."""
@@ -316,26 +313,6 @@ class ProGAN(AdversarialGenerator):
         if alpha is None:
             alpha = self.alpha() if training else 1.0
         return tf.cast(self.discriminator(images, alpha=alpha, training=training), "float32")
-
-    def discriminator_loss(self, real, fake, y):
-        real_scores = self.discriminate(real, y)
-        fake_scores = self.discriminate(fake, y)
-        eps = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), 0.0, 1.0, seed=self.noise)
-        gp, _ = penalty(lambda images: self.discriminate(images, y), real, fake, eps)
-        w_distance = tf.reduce_mean(real_scores) - tf.reduce_mean(fake_scores)
-        loss = -w_distance + self.gp_weight * gp + self.drift * tf.reduce_mean(tf.square(real_scores))
-        return {"loss": loss, "d_loss": loss, "gp": gp, "w_distance": w_distance, "alpha": self.alpha()}
-
-    def generator_loss(self, fake, y):
-        loss = -tf.reduce_mean(self.discriminate(fake, y))
-        return {"loss": loss, "g_loss": loss}
-
-    def train_step(self, data):
-        # The levels not grown yet (and a faded-out level's to-RGB) have no
-        # gradient by design; Keras would warn about each at every retrace.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Gradients do not exist")
-            return super().train_step(data)
 
     # ---- inference --------------------------------------------------------
 

@@ -40,12 +40,12 @@ or drawn from a seed (`noise_seed=`).
 """
 
 import math
-import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.base import Player
 from zoo.checks import check_codes, check_count
 from zoo.layers.equalized import EqualizedConv2D, EqualizedDense, downsample, minibatch_stddev, pixel_norm, upsample
 from zoo.models.gan.gan import AdversarialGenerator
@@ -239,6 +239,7 @@ class StyleGAN(AdversarialGenerator):
 
     loss_names = ("g_loss", "d_loss", "r1", "path_length", "pl_mean")
     compare_with = ("dcgan_{}", "progan_{}")
+    partial_gradients = True  # R1 does not reach D's last bias, nor the path length the to-RGB biases
 
     def __init__(self, image_shape=(32, 32, 3), latent_dim=128, w_dim=128, mapping_layers=4,
                  g_filters=(128, 128, 64, 32), d_filters=(128, 128, 64, 32), mixing=0.9, r1_gamma=0.1,
@@ -283,8 +284,6 @@ class StyleGAN(AdversarialGenerator):
     # ---- the game ----------------------------------------------------------
 
     def players(self):
-        from zoo.base import Player
-
         players = [Player("d", (self.discriminator,), self.discriminator_step),
                    Player("g", (self.generator,), self.generator_step),
                    Player("r1", (self.discriminator,), self.r1_step, every=self.r1_every, optimizer="d")]
@@ -292,12 +291,6 @@ class StyleGAN(AdversarialGenerator):
             players.append(Player("pl", (self.generator,), self.path_length_step, every=self.pl_every,
                                   optimizer="g"))
         return players
-
-    def train_step(self, data):
-        # R1 has no gradient for D's last bias, nor the path length for the to-RGB biases: by design.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Gradients do not exist")
-            return super().train_step(data)
 
     def mixed_ws(self, n):
         """Training codes: w for each image, mixed with a second code's after a random crossover in 90 % of batches."""
@@ -340,7 +333,7 @@ class StyleGAN(AdversarialGenerator):
 
     def r1_step(self, x, y):
         """gamma / 2 E|grad_x D(x)|^2 on real images, times the interval (lazy regularisation)."""
-        real = tf.cast(x, "float32") * 2.0 - 1.0
+        real = self.real_batch(x)
         with tf.GradientTape() as tape:
             tape.watch(real)
             total = tf.reduce_sum(self.discriminate(real, y))

@@ -40,8 +40,34 @@ def penalty(critic, real, fake, eps):
     return tf.reduce_mean(tf.square(norms - 1.0)), norms
 
 
+class WassersteinLosses:
+    """The critic's and the generator's WGAN-GP losses; the member sets `gp_weight` (and `drift`).
+
+    `drift` (ProGAN's 0.001) adds drift * E[f(x)^2], which keeps the critic's
+    scores near zero; WGAN-GP has none.
+    """
+
+    loss_names = ("g_loss", "d_loss", "gp", "w_distance")
+    drift = 0.0
+
+    def discriminator_loss(self, real, fake, y):
+        real_scores = self.discriminate(real, y)
+        fake_scores = self.discriminate(fake, y)
+        eps = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), 0.0, 1.0, seed=self.noise)
+        gp, _ = penalty(lambda images: self.discriminate(images, y), real, fake, eps)
+        w_distance = tf.reduce_mean(real_scores) - tf.reduce_mean(fake_scores)
+        loss = -w_distance + self.gp_weight * gp
+        if self.drift:
+            loss += self.drift * tf.reduce_mean(tf.square(real_scores))
+        return {"loss": loss, "d_loss": loss, "gp": gp, "w_distance": w_distance}
+
+    def generator_loss(self, fake, y):
+        loss = -tf.reduce_mean(self.discriminate(fake, y))
+        return {"loss": loss, "g_loss": loss}
+
+
 @register("wgan_gp")
-class WGANGP(ConvPlayers, AdversarialGenerator):
+class WGANGP(ConvPlayers, WassersteinLosses, AdversarialGenerator):
     """Wasserstein GAN with gradient penalty, on DCGAN's convolutional networks.
 
     A sibling of `dcgan` in the GAN family: the same networks (built by the
@@ -60,8 +86,6 @@ class WGANGP(ConvPlayers, AdversarialGenerator):
         ...              d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
     """
 
-    loss_names = ("g_loss", "d_loss", "gp", "w_distance")
-
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, g_filters=(128, 64), d_filters=(64, 128),
                  d_norm="layer", gp_weight=10.0, d_steps=5, **kwargs):
         if d_norm == "batch":
@@ -76,16 +100,3 @@ class WGANGP(ConvPlayers, AdversarialGenerator):
     def default_optimizer(self, learning_rate=1e-4):
         # Gulrajani et al.: no momentum in the first moment, beta_2 = 0.9.
         return keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9)
-
-    def discriminator_loss(self, real, fake, y):
-        real_scores = self.discriminate(real, y)
-        fake_scores = self.discriminate(fake, y)
-        eps = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), 0.0, 1.0, seed=self.noise)
-        gp, _ = penalty(lambda images: self.discriminate(images, y), real, fake, eps)
-        w_distance = tf.reduce_mean(real_scores) - tf.reduce_mean(fake_scores)
-        loss = -w_distance + self.gp_weight * gp
-        return {"loss": loss, "d_loss": loss, "gp": gp, "w_distance": w_distance}
-
-    def generator_loss(self, fake, y):
-        loss = -tf.reduce_mean(self.discriminate(fake, y))
-        return {"loss": loss, "g_loss": loss}
